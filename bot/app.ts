@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import {
+  CloudAdapter,
+  ConfigurationBotFrameworkAuthentication,
+  ConversationState,
+  UserState,
+  type Storage,
+  type TurnContext,
+} from 'botbuilder';
+import type { DialogState } from 'botbuilder-dialogs';
+import { MainDialog } from '../dialogs/mainDialog.js';
+import type { Clock, Logger } from '../dialogs/ports.js';
+import type { UserProfile } from '../dialogs/userProfile.js';
+import { AssistantBot } from './assistantBot.js';
+import { ConfigError, type Config } from './config.js';
+import { loadKnowledge } from './knowledgeFiles.js';
+import { createLogger } from './logger.js';
+import { appVersion, projectRoot } from './paths.js';
+import { createServer } from './server.js';
+import { openLowdbStorage } from './storage/lowdbStorage.js';
+
+/** Replacements for tests: anything not given is built from the config. */
+export interface AppOverrides {
+  readonly storage?: Storage & { flush?: () => Promise<void> };
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+  readonly knowledgeDir?: string;
+}
+
+/** A built app: listen with `start`, stop gracefully with `stop`. */
+export interface App {
+  readonly adapter: CloudAdapter;
+  readonly logger: Logger;
+  readonly version: string;
+  /** Listens on the configured host and port (port 0 picks a free one); resolves with the base URL. */
+  start(): Promise<string>;
+  /** Stops accepting requests, finishes the turns in flight, flushes the store and closes the server. */
+  stop(): Promise<void>;
+}
+
+/** The composition root: builds every part from the config. Does not listen. */
+export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const root = projectRoot();
+  const version = appVersion(root);
+  const knowledge = await loadKnowledge(overrides.knowledgeDir ?? path.join(root, 'knowledge', 'data'));
+  const unknownTeams = [...config.raTeamEmails.keys()].filter((id) => !knowledge.raTeams.teams.some((t) => t.id === id));
+  if (unknownTeams.length > 0) {
+    throw new ConfigError(unknownTeams.map((id) => `RA_TEAM_EMAILS names "${id}", which is not a team in knowledge/data/raTeams.json`));
+  }
+
+  const storage = overrides.storage ?? (await openLowdbStorage(path.join(config.dataDir, 'botState.json')));
+  const conversationState = new ConversationState(storage);
+  const userState = new UserState(storage);
+  const dialogState = conversationState.createProperty<DialogState>('dialogState');
+  const main = new MainDialog({
+    profile: userState.createProperty<UserProfile>('profile'),
+    raTeams: knowledge.raTeams,
+    sources: knowledge.sources,
+    raTeamEmails: config.raTeamEmails,
+    clock: overrides.clock ?? { now: () => new Date() },
+    version,
+  });
+  const bot = new AssistantBot({ conversationState, userState, dialogState, main, logger });
+
+  const adapter = new CloudAdapter(
+    new ConfigurationBotFrameworkAuthentication({
+      MicrosoftAppId: config.auth.appId,
+      MicrosoftAppPassword: config.auth.appPassword,
+      MicrosoftAppType: config.auth.appType,
+      MicrosoftAppTenantId: config.auth.tenantId,
+    }),
+  );
+  adapter.onTurnError = async (context, error) => {
+    const reference = errorReference();
+    logger.error(
+      { err: error, reference, conversationId: context.activity.conversation?.id, activityId: context.activity.id },
+      'turn failed',
+    );
+    await clearDialog(context, dialogState, conversationState, logger);
+    try {
+      await context.sendActivity(
+        `Sorry, something went wrong on my side and I couldn't finish that. I've cleared what we were doing, so you can start again. ` +
+          `If it keeps happening, contact your RA team and quote reference ${reference}.`,
+      );
+    } catch (sendError) {
+      logger.error({ err: sendError, reference }, 'could not send the apology');
+    }
+  };
+
+  const handleTurn = async (context: TurnContext) => bot.run(context);
+  const { server, drain } = createServer({ adapter, handleTurn, logger, version });
+
+  return {
+    adapter,
+    logger,
+    version,
+    start: () =>
+      new Promise<string>((resolve, reject) => {
+        server.server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          const { address, port } = server.address() as AddressInfo;
+          const host = address.includes(':') ? `[${address}]` : address;
+          resolve(`http://${host}:${port}`);
+        });
+      }),
+    stop: async () => {
+      const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.race([drain(), grace]);
+      server.server.closeAllConnections();
+      await closed;
+      await storage.flush?.();
+    },
+  };
+}
+
+/** A short reference a user can quote to the RA team, matching the error in the log. */
+function errorReference(): string {
+  const alphabet = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+  return 'SA-' + [...randomBytes(6)].map((b) => alphabet[b % alphabet.length]).join('');
+}
+
+// A poisoned dialog stack must not trap the user in a loop: drop it, keep the rest of the conversation state.
+async function clearDialog(
+  context: TurnContext,
+  dialogState: ReturnType<ConversationState['createProperty']>,
+  conversationState: ConversationState,
+  logger: Logger,
+): Promise<void> {
+  try {
+    await dialogState.delete(context);
+    await conversationState.saveChanges(context, true);
+  } catch (error) {
+    logger.error({ err: error }, 'could not clear the dialog state; deleting the conversation state');
+    await conversationState.delete(context).catch((e: unknown) => logger.error({ err: e }, 'could not delete the conversation state'));
+  }
+}

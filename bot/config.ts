@@ -1,0 +1,115 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** The validated, frozen configuration of one bot process. */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly production: boolean;
+  readonly logLevel: LogLevel;
+  /** Bot Framework authentication; `appId` undefined means the anonymous local mode. */
+  readonly auth: {
+    readonly appId: string | undefined;
+    readonly appPassword: string | undefined;
+    readonly appType: 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI';
+    readonly tenantId: string | undefined;
+  };
+  /** Milliseconds SIGTERM waits for turns in flight before closing anyway. */
+  readonly shutdownGraceMs: number;
+  /** RA team id to its email address: the seed pages lost the addresses, so they are configuration. */
+  readonly raTeamEmails: ReadonlyMap<string, string>;
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** Thrown when the environment cannot make a Config; `problems` lists every one found. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Configuration is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalText = z.preprocess(blankToUndefined, z.string().trim().optional());
+
+const schema = z
+  .object({
+    PORT: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(65535).default(3978)),
+    HOST: optionalText,
+    DATA_DIR: z.preprocess(blankToUndefined, z.string().default('./data')),
+    NODE_ENV: z.preprocess(blankToUndefined, z.enum(['development', 'production', 'test']).default('development')),
+    LOG_LEVEL: z.preprocess(
+      blankToUndefined,
+      z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    ),
+    MicrosoftAppId: z.preprocess(blankToUndefined, z.string().trim().regex(guid, 'must be a GUID (the bot\'s Microsoft App ID)').optional()),
+    MicrosoftAppPassword: optionalText,
+    MicrosoftAppType: z.preprocess(
+      blankToUndefined,
+      z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
+    ),
+    MicrosoftAppTenantId: z.preprocess(blankToUndefined, z.string().trim().regex(guid, 'must be a GUID (the Entra tenant id)').optional()),
+    RA_TEAM_EMAILS: z.preprocess(blankToUndefined, z.string().default('')),
+    SHUTDOWN_GRACE_MS: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(120_000).default(10_000)),
+  })
+  .superRefine((env, ctx) => {
+    const problem = (key: string, message: string) => ctx.addIssue({ code: 'custom', path: [key], message });
+    if (env.NODE_ENV === 'production' && !env.MicrosoftAppId) {
+      problem(
+        'MicrosoftAppId',
+        'is required when NODE_ENV=production: without it the bot accepts unauthenticated requests from anyone',
+      );
+    }
+    for (const entry of splitList(env.RA_TEAM_EMAILS)) {
+      const [team, email, extra] = entry.split('=').map((p) => p.trim());
+      if (!team || !email || extra !== undefined || !/^[a-z0-9-]+$/.test(team) || !z.email().safeParse(email).success) {
+        problem('RA_TEAM_EMAILS', `has "${entry}": each entry must be team-id=address, e.g. dorset=team@example.nhs.uk`);
+      }
+    }
+    if (!env.MicrosoftAppId) return;
+    if (env.MicrosoftAppType !== 'UserAssignedMSI' && !env.MicrosoftAppPassword) {
+      problem('MicrosoftAppPassword', `is required when MicrosoftAppId is set and MicrosoftAppType is ${env.MicrosoftAppType}`);
+    }
+    if (env.MicrosoftAppType !== 'MultiTenant' && !env.MicrosoftAppTenantId) {
+      problem('MicrosoftAppTenantId', `is required when MicrosoftAppType is ${env.MicrosoftAppType}`);
+    }
+  });
+
+/**
+ * Reads the environment once into a frozen Config. The only reader of process.env in the app.
+ * @throws ConfigError listing every problem when the environment is not valid.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'} ${i.message}`));
+  }
+  const e = parsed.data;
+  const appId = e.MicrosoftAppId;
+  return Object.freeze({
+    port: e.PORT,
+    // Anonymous mode answers only this machine; an authenticated bot listens where its host routes to it.
+    host: e.HOST ?? (appId ? '0.0.0.0' : '127.0.0.1'),
+    dataDir: path.resolve(cwd, e.DATA_DIR),
+    production: e.NODE_ENV === 'production',
+    logLevel: e.LOG_LEVEL,
+    auth: Object.freeze({
+      appId,
+      appPassword: e.MicrosoftAppPassword,
+      appType: e.MicrosoftAppType,
+      tenantId: e.MicrosoftAppTenantId,
+    }),
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    raTeamEmails: new Map(splitList(e.RA_TEAM_EMAILS).map((entry) => entry.split('=').map((p) => p.trim()) as [string, string])),
+  });
+}
+
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+}

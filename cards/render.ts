@@ -1,0 +1,22 @@
+import * as ACData from 'adaptivecards-templating';
+
+/** An Adaptive Card as JSON, ready for an attachment's `content`. */
+export interface AdaptiveCardJson {
+  readonly type: 'AdaptiveCard';
+  readonly version: string;
+  readonly body: readonly unknown[];
+  readonly actions?: readonly unknown[];
+  readonly [key: string]: unknown;
+}
+
+/** Thrown when a template cannot be bound: a programming fault, never user input. */
+export class CardTemplateError extends Error {}
+
+/** Binds a designer-compatible template to its data with adaptivecards-templating. */
+export function bindTemplate(template: object, data: object): AdaptiveCardJson {
+  const bound: unknown = new ACData.Template(template).expand({ $root: data });
+  if (typeof bound !== 'object' || bound === null || (bound as { type?: unknown }).type !== 'AdaptiveCard') {
+    throw new CardTemplateError('template did not expand to an AdaptiveCard');
+  }
+  return bound as AdaptiveCardJson;
+}

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+const id = z.string().trim().min(1).max(64).regex(/^[a-z0-9][a-z0-9.-]*$/);
+
+const schema = z.discriminatedUnion('verb', [
+  z.object({ verb: z.literal('menu.open'), command: id }),
+  z.object({ verb: z.literal('choice.pick'), prompt: id, value: z.string().trim().min(1).max(64) }),
+]);
+
+/** Every payload a card of this app can submit, keyed by its dotted verb. */
+export type Submission = z.infer<typeof schema>;
+
+/** The result of reading `activity.value`: card data is user input and may be forged or stale. */
+export type SubmissionResult =
+  | { readonly ok: true; readonly submission: Submission }
+  | { readonly ok: false; readonly problem: string };
+
+/** The one place that parses, validates and narrows card submissions. */
+export function parseSubmission(value: unknown): SubmissionResult {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return { ok: true, submission: parsed.data };
+  const verb = typeof value === 'object' && value !== null ? (value as { verb?: unknown }).verb : undefined;
+  return {
+    ok: false,
+    problem: typeof verb === 'string' ? `the "${verb.slice(0, 40)}" button sent data I cannot use` : 'the card sent data I do not recognise',
+  };
+}

@@ -1,0 +1,203 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { expect } from 'chai';
+import { MemoryStorage } from 'botbuilder';
+import { Low, Memory } from 'lowdb';
+import type { Adapter } from 'lowdb';
+import { LowdbStorage, openLowdbStorage } from '../../../bot/storage/lowdbStorage.js';
+import type { StoredItems } from '../../../bot/storage/lowdbStorage.js';
+import { storageConformanceSuite } from './storageConformance.js';
+
+const tempRoot = mkdtempSync(join(tmpdir(), 'lowdb-storage-'));
+let fileCount = 0;
+
+// A new file per call keeps every test's state fresh.
+function freshFilePath(): string {
+  fileCount += 1;
+  return join(tempRoot, `case-${fileCount}`, 'bot-state.json');
+}
+
+function readFileItems(filePath: string): Record<string, unknown> {
+  const parsed: unknown = JSON.parse(readFileSync(filePath, 'utf-8'));
+  if (typeof parsed !== 'object' || parsed === null) {
+    throw new Error(`${filePath} does not hold a JSON object`);
+  }
+  return { ...parsed };
+}
+
+function eTagOf(item: unknown): string {
+  const eTag: unknown = typeof item === 'object' && item !== null ? Reflect.get(item, 'eTag') : undefined;
+  if (typeof eTag !== 'string') {
+    throw new Error('expected a string eTag');
+  }
+  return eTag;
+}
+
+after(() => {
+  rmSync(tempRoot, { recursive: true, force: true });
+});
+
+storageConformanceSuite('botbuilder MemoryStorage', () => Promise.resolve(new MemoryStorage()));
+
+storageConformanceSuite(
+  'LowdbStorage on lowdb Memory',
+  () => Promise.resolve(new LowdbStorage(new Low<StoredItems>(new Memory<StoredItems>(), {}))),
+  { atomicBatches: true },
+);
+
+storageConformanceSuite('LowdbStorage on a JSON file', () => openLowdbStorage(freshFilePath()), {
+  atomicBatches: true,
+});
+
+describe('LowdbStorage on a JSON file', () => {
+  it('when the bot restarts, a new store on the same file reads items back with the same eTag and accepts writes carrying it', async () => {
+    const filePath = freshFilePath();
+    const key = 'msteams/conversations/c1/';
+    const before = await openLowdbStorage(filePath);
+    await before.write({ [key]: { dialogState: { dialogStack: [{ id: 'main' }] } } });
+    const written = await before.read([key]);
+
+    const after = await openLowdbStorage(filePath);
+    const reread = await after.read([key]);
+    await after.write({ [key]: { dialogState: { dialogStack: [] }, eTag: eTagOf(reread[key]) } });
+    const updated = await after.read([key]);
+
+    expect(reread).to.deep.equal(written);
+    expect(updated[key]).to.deep.include({ dialogState: { dialogStack: [] } });
+    expect(eTagOf(updated[key])).to.not.equal(eTagOf(reread[key]));
+  });
+
+  it('when the store is reopened, it never issues an eTag it issued before', async () => {
+    const filePath = freshFilePath();
+    const eTags: string[] = [];
+    async function writeTenTimes(storage: LowdbStorage): Promise<void> {
+      for (let version = 0; version < 10; version++) {
+        await storage.write({ doc: { version } });
+        eTags.push(eTagOf((await storage.read(['doc']))['doc']));
+      }
+    }
+
+    await writeTenTimes(await openLowdbStorage(filePath));
+    await writeTenTimes(await openLowdbStorage(filePath));
+
+    expect(new Set(eTags).size).to.equal(20);
+  });
+
+  it('when 50 writes to different keys are issued at once, every one lands in memory and on disk', async () => {
+    const filePath = freshFilePath();
+    const storage = await openLowdbStorage(filePath);
+    const keys = Array.from({ length: 50 }, (_, index) => `msteams/users/user-${index}`);
+
+    await Promise.all(keys.map((key, index) => storage.write({ [key]: { index } })));
+
+    const items = await storage.read(keys);
+    expect(Object.keys(items)).to.have.members(keys);
+    expect(Object.keys(readFileItems(filePath))).to.have.members(keys);
+    const reopened = await openLowdbStorage(filePath);
+    expect(await reopened.read(keys)).to.deep.equal(items);
+  });
+
+  it('when flush resolves after writes and a delete were issued, the file on disk reflects all of them', async () => {
+    const filePath = freshFilePath();
+    const storage = await openLowdbStorage(filePath);
+    const pending = Promise.all([
+      storage.write({ first: { value: 1 } }),
+      storage.write({ second: { value: 2 }, doomed: { value: 0 } }),
+      storage.delete(['doomed']),
+      storage.write({ third: { value: 3 } }),
+    ]);
+
+    await storage.flush();
+
+    const onDisk = readFileItems(filePath);
+    expect(Object.keys(onDisk)).to.have.members(['first', 'second', 'third']);
+    expect(onDisk['third']).to.include({ value: 3 });
+    await pending;
+  });
+
+  it('when a batch is rejected for a stale eTag, the file on disk is not rewritten with any of it', async () => {
+    const filePath = freshFilePath();
+    const storage = await openLowdbStorage(filePath);
+    await storage.write({ contested: { version: 1 } });
+    const stale = eTagOf((await storage.read(['contested']))['contested']);
+    await storage.write({ contested: { version: 2 } });
+    const onDiskBefore = readFileSync(filePath, 'utf-8');
+
+    const failed = await storage.write({ other: { value: 1 }, contested: { version: 3, eTag: stale } }).then(
+      () => false,
+      () => true,
+    );
+
+    expect(failed).to.equal(true);
+    expect(readFileSync(filePath, 'utf-8')).to.equal(onDiskBefore);
+  });
+
+  it('when the data directory does not exist yet, opening creates it and the file appears on first write', async () => {
+    const filePath = join(tempRoot, 'not', 'yet', 'there', 'bot-state.json');
+    const storage = await openLowdbStorage(filePath);
+
+    await storage.write({ doc: { value: 1 } });
+
+    expect(readFileItems(filePath)).to.have.property('doc');
+  });
+
+  it('when the file does not hold a JSON object, opening fails instead of serving it as state', async () => {
+    const filePath = freshFilePath();
+    mkdirSync(dirname(filePath), { recursive: true });
+    writeFileSync(filePath, '["not", "a", "map"]');
+
+    const error = await openLowdbStorage(filePath).then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+
+    expect(error).to.be.instanceOf(TypeError);
+  });
+});
+
+describe('LowdbStorage beyond MemoryStorage', () => {
+  it('when keys look like Object.prototype members, they are ordinary keys', async () => {
+    const filePath = freshFilePath();
+    const storage = await openLowdbStorage(filePath);
+    const keys = ['__proto__', 'constructor', 'toString', 'hasOwnProperty'];
+
+    expect(await storage.read(keys)).to.deep.equal({});
+    await storage.write(Object.fromEntries(keys.map((key) => [key, { key }])));
+
+    const items = await (await openLowdbStorage(filePath)).read(keys);
+    expect(Object.keys(items)).to.have.members(keys);
+    keys.forEach((key) => expect(Object.getOwnPropertyDescriptor(items, key)?.value).to.include({ key }));
+  });
+
+  it('when persisting a batch fails, the write is rejected, memory is rolled back and later writes still work', async () => {
+    let failWrites = false;
+    let persisted: StoredItems | null = null;
+    const flakyAdapter: Adapter<StoredItems> = {
+      read: () => Promise.resolve(null),
+      write: (data) => {
+        if (failWrites) {
+          return Promise.reject(new Error('ENOSPC: no space left on device'));
+        }
+        persisted = structuredClone(data);
+        return Promise.resolve();
+      },
+    };
+    const storage = new LowdbStorage(new Low<StoredItems>(flakyAdapter, {}));
+    await storage.write({ kept: { version: 1 } });
+    const before = await storage.read(['kept', 'added']);
+
+    failWrites = true;
+    const failure = await storage.write({ kept: { version: 2 }, added: { version: 1 } }).then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    const afterFailure = await storage.read(['kept', 'added']);
+    failWrites = false;
+    await storage.write({ kept: { version: 3, eTag: eTagOf(before['kept']) } });
+
+    expect(failure).to.be.instanceOf(Error).with.property('message').that.contains('ENOSPC');
+    expect(afterFailure).to.deep.equal(before);
+    expect(persisted).to.have.nested.property('kept.version', 3);
+  });
+});
