@@ -34,6 +34,8 @@ export interface App {
   readonly adapter: CloudAdapter;
   readonly logger: Logger;
   readonly version: string;
+  /** Runs one turn through the bot, for adapters other than the HTTP one (tests drive it with TestAdapter). */
+  readonly handleTurn: (context: TurnContext) => Promise<void>;
   /** Listens on the configured host and port (port 0 picks a free one); resolves with the base URL. */
   start(): Promise<string>;
   /** Stops accepting requests, finishes the turns in flight, flushes the store and closes the server. */
@@ -97,6 +99,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     adapter,
     logger,
     version,
+    handleTurn,
     start: () =>
       new Promise<string>((resolve, reject) => {
         server.server.once('error', reject);

@@ -35,48 +35,38 @@ const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalText = z.preprocess(blankToUndefined, z.string().trim().optional());
 
-const schema = z
-  .object({
-    PORT: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(65535).default(3978)),
-    HOST: optionalText,
-    DATA_DIR: z.preprocess(blankToUndefined, z.string().default('./data')),
-    NODE_ENV: z.preprocess(blankToUndefined, z.enum(['development', 'production', 'test']).default('development')),
-    LOG_LEVEL: z.preprocess(
-      blankToUndefined,
-      z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    ),
-    MicrosoftAppId: z.preprocess(blankToUndefined, z.string().trim().regex(guid, 'must be a GUID (the bot\'s Microsoft App ID)').optional()),
-    MicrosoftAppPassword: optionalText,
-    MicrosoftAppType: z.preprocess(
-      blankToUndefined,
-      z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
-    ),
-    MicrosoftAppTenantId: z.preprocess(blankToUndefined, z.string().trim().regex(guid, 'must be a GUID (the Entra tenant id)').optional()),
-    RA_TEAM_EMAILS: z.preprocess(blankToUndefined, z.string().default('')),
-    SHUTDOWN_GRACE_MS: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(120_000).default(10_000)),
-  })
-  .superRefine((env, ctx) => {
-    const problem = (key: string, message: string) => ctx.addIssue({ code: 'custom', path: [key], message });
-    if (env.NODE_ENV === 'production' && !env.MicrosoftAppId) {
-      problem(
-        'MicrosoftAppId',
-        'is required when NODE_ENV=production: without it the bot accepts unauthenticated requests from anyone',
-      );
-    }
-    for (const entry of splitList(env.RA_TEAM_EMAILS)) {
-      const [team, email, extra] = entry.split('=').map((p) => p.trim());
-      if (!team || !email || extra !== undefined || !/^[a-z0-9-]+$/.test(team) || !z.email().safeParse(email).success) {
-        problem('RA_TEAM_EMAILS', `has "${entry}": each entry must be team-id=address, e.g. dorset=team@example.nhs.uk`);
-      }
-    }
-    if (!env.MicrosoftAppId) return;
-    if (env.MicrosoftAppType !== 'UserAssignedMSI' && !env.MicrosoftAppPassword) {
-      problem('MicrosoftAppPassword', `is required when MicrosoftAppId is set and MicrosoftAppType is ${env.MicrosoftAppType}`);
-    }
-    if (env.MicrosoftAppType !== 'MultiTenant' && !env.MicrosoftAppTenantId) {
-      problem('MicrosoftAppTenantId', `is required when MicrosoftAppType is ${env.MicrosoftAppType}`);
-    }
-  });
+const schema = z.object({
+  PORT: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(65535).default(3978)),
+  HOST: optionalText,
+  DATA_DIR: z.preprocess(blankToUndefined, z.string().default('./data')),
+  NODE_ENV: z.preprocess(blankToUndefined, z.enum(['development', 'production', 'test']).default('development')),
+  LOG_LEVEL: z.preprocess(
+    blankToUndefined,
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
+  MicrosoftAppId: z.preprocess(blankToUndefined, z.string().trim().regex(guid, 'must be a GUID (the bot\'s Microsoft App ID)').optional()),
+  MicrosoftAppPassword: optionalText,
+  MicrosoftAppType: z.preprocess(
+    blankToUndefined,
+    z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
+  ),
+  MicrosoftAppTenantId: z.preprocess(blankToUndefined, z.string().trim().regex(guid, 'must be a GUID (the Entra tenant id)').optional()),
+  RA_TEAM_EMAILS: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .default('')
+      .superRefine((value, ctx) => {
+        for (const entry of splitList(value)) {
+          const [team, email, extra] = entry.split('=').map((p) => p.trim());
+          if (!team || !email || extra !== undefined || !/^[a-z0-9-]+$/.test(team) || !z.email().safeParse(email).success) {
+            ctx.addIssue({ code: 'custom', message: `has "${entry}": each entry must be team-id=address, e.g. dorset=team@example.nhs.uk` });
+          }
+        }
+      }),
+  ),
+  SHUTDOWN_GRACE_MS: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(120_000).default(10_000)),
+});
 
 /**
  * Reads the environment once into a frozen Config. The only reader of process.env in the app.
@@ -84,9 +74,11 @@ const schema = z
  */
 export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): Config {
   const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'} ${i.message}`));
-  }
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'} ${i.message}`)),
+    ...crossFieldProblems(env),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const appId = e.MicrosoftAppId;
   return Object.freeze({
@@ -105,6 +97,29 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     raTeamEmails: new Map(splitList(e.RA_TEAM_EMAILS).map((entry) => entry.split('=').map((p) => p.trim()) as [string, string])),
   });
+}
+
+// Read from the raw strings so these are reported even when another field failed to parse.
+function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
+  const text = (key: string) => {
+    const value = env[key]?.trim();
+    return value ? value : undefined;
+  };
+  const appId = text('MicrosoftAppId');
+  const appType = text('MicrosoftAppType') ?? 'MultiTenant';
+  if (!appId) {
+    return text('NODE_ENV') === 'production'
+      ? ['MicrosoftAppId is required when NODE_ENV=production: without it the bot accepts unauthenticated requests from anyone']
+      : [];
+  }
+  const problems: string[] = [];
+  if (appType !== 'UserAssignedMSI' && !text('MicrosoftAppPassword')) {
+    problems.push(`MicrosoftAppPassword is required when MicrosoftAppId is set and MicrosoftAppType is ${appType}`);
+  }
+  if (appType !== 'MultiTenant' && !text('MicrosoftAppTenantId')) {
+    problems.push(`MicrosoftAppTenantId is required when MicrosoftAppType is ${appType}`);
+  }
+  return problems;
 }
 
 function splitList(value: string): string[] {

@@ -25,7 +25,7 @@ export function normalise(text: string): string {
     .toLowerCase()
     .replace(/[\u2018\u2019]/g, "'")
     .replace(/^\s*(please|pls|can you|could you)\s+/, '')
-    .replace(/[.!,;:]+\s*$/, '')
+    .replace(/(?<=[^\s.!?,;:])[.!?,;:]+\s*$/, '')
     .replace(/\s+/g, ' ')
     .trim();
 }

@@ -1,0 +1,82 @@
+import { expect } from 'chai';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../bot/config.js';
+
+const appId = '11111111-2222-3333-4444-555555555555';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env, '/srv/bot');
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  return [];
+}
+
+describe('configuration', () => {
+  it('when nothing is set, the bot runs in anonymous local mode on 127.0.0.1:3978 with data in ./data', () => {
+    const config = loadConfig({}, '/srv/bot');
+    expect(config.port).to.equal(3978);
+    expect(config.host).to.equal('127.0.0.1');
+    expect(config.dataDir).to.equal(path.resolve('/srv/bot', 'data'));
+    expect(config.auth.appId).to.equal(undefined);
+    expect(config.production).to.equal(false);
+    expect(Object.isFrozen(config)).to.equal(true);
+  });
+
+  it('when an app id is set, the bot listens on every interface by default so Azure can reach it', () => {
+    expect(loadConfig({ MicrosoftAppId: appId, MicrosoftAppPassword: 's' }).host).to.equal('0.0.0.0');
+  });
+
+  it('when NODE_ENV=production has no MicrosoftAppId, start-up is refused and says why', () => {
+    const problems = problemsOf({ NODE_ENV: 'production' });
+    expect(problems).to.have.length(1);
+    expect(problems[0]).to.include('MicrosoftAppId is required when NODE_ENV=production');
+    expect(problems[0]).to.include('unauthenticated');
+  });
+
+  it('when several settings are wrong, every problem is listed at once', () => {
+    const problems = problemsOf({
+      PORT: 'eighty',
+      LOG_LEVEL: 'loud',
+      MicrosoftAppId: 'not-a-guid',
+      MicrosoftAppType: 'SingleTenant',
+      RA_TEAM_EMAILS: 'dorset=not-an-email',
+    });
+    expect(problems.join('\n')).to.include('PORT');
+    expect(problems.join('\n')).to.include('LOG_LEVEL');
+    expect(problems.join('\n')).to.include('MicrosoftAppId must be a GUID');
+    expect(problems.join('\n')).to.include('RA_TEAM_EMAILS has "dorset=not-an-email"');
+    expect(problems).to.have.length.of.at.least(4);
+  });
+
+  it('when a single-tenant app has no password or tenant, both are named', () => {
+    const problems = problemsOf({ MicrosoftAppId: appId, MicrosoftAppType: 'SingleTenant' });
+    expect(problems.join('\n')).to.include('MicrosoftAppPassword is required');
+    expect(problems.join('\n')).to.include('MicrosoftAppTenantId is required');
+  });
+
+  it('when a managed identity is used, no password is needed but the tenant is', () => {
+    const problems = problemsOf({ MicrosoftAppId: appId, MicrosoftAppType: 'UserAssignedMSI' });
+    expect(problems).to.deep.equal(['MicrosoftAppTenantId is required when MicrosoftAppType is UserAssignedMSI']);
+  });
+
+  it('when a port is out of range, it is refused', () => {
+    expect(problemsOf({ PORT: '70000' }).join()).to.include('PORT');
+  });
+
+  it('when settings are blank (as an empty line in .env leaves them), the defaults apply', () => {
+    const config = loadConfig({ PORT: '', MicrosoftAppId: '  ', DATA_DIR: '' }, '/srv/bot');
+    expect(config.port).to.equal(3978);
+    expect(config.auth.appId).to.equal(undefined);
+  });
+
+  it('when RA team emails are configured, they are read as team id to address', () => {
+    const config = loadConfig({ RA_TEAM_EMAILS: ' dorset = a.team@nhs.net , scw=b@nhs.net' });
+    expect([...config.raTeamEmails]).to.deep.equal([
+      ['dorset', 'a.team@nhs.net'],
+      ['scw', 'b@nhs.net'],
+    ]);
+  });
+});

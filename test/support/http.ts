@@ -1,0 +1,38 @@
+import type { Activity } from 'botbuilder';
+
+/** A Teams-shaped activity that asks for its replies in the HTTP response body. */
+export function activity(overrides: Partial<Activity> & Record<string, unknown>): Record<string, unknown> {
+  return {
+    id: `act-${Math.random().toString(36).slice(2)}`,
+    channelId: 'msteams',
+    serviceUrl: 'http://127.0.0.1:9/',
+    deliveryMode: 'expectReplies',
+    from: { id: 'user-1', name: 'Test User' },
+    recipient: { id: 'bot-1', name: 'Smartcard Assistant' },
+    conversation: { id: 'http-conv-1', conversationType: 'personal' },
+    ...overrides,
+  };
+}
+
+/** POSTs to /api/messages; resolves with the status and the parsed body (or raw text). */
+export async function post(baseUrl: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${baseUrl}/api/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? (JSON.parse(text) as unknown) : undefined;
+  } catch {
+    // Not JSON: keep the text.
+  }
+  return { status: response.status, body: parsed };
+}
+
+/** The text of every reply in an expectReplies response, with card text flattened. */
+export function replyText(body: unknown): string {
+  const activities = (body as { activities?: unknown[] } | undefined)?.activities ?? [];
+  return JSON.stringify(activities);
+}
