@@ -11,7 +11,7 @@ import {
 } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
 import { MainDialog } from '../dialogs/mainDialog.js';
-import type { Clock, Logger } from '../dialogs/ports.js';
+import { setTurnLogger, turnLogger, type Clock, type Logger } from '../dialogs/ports.js';
 import type { UserProfile } from '../dialogs/userProfile.js';
 import { AssistantBot } from './assistantBot.js';
 import { ConfigError, type Config } from './config.js';
@@ -77,22 +77,27 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   );
   adapter.onTurnError = async (context, error) => {
     const reference = errorReference();
-    logger.error(
-      { err: error, reference, conversationId: context.activity.conversation?.id, activityId: context.activity.id },
-      'turn failed',
-    );
-    await clearDialog(context, dialogState, conversationState, logger);
+    const log = turnLogger(context, logger);
+    log.error({ err: error, reference }, 'turn failed');
+    await clearDialog(context, dialogState, conversationState, log);
     try {
       await context.sendActivity(
         `Sorry, something went wrong on my side and I couldn't finish that. I've cleared what we were doing, so you can start again. ` +
           `If it keeps happening, contact your RA team and quote reference ${reference}.`,
       );
     } catch (sendError) {
-      logger.error({ err: sendError, reference }, 'could not send the apology');
+      log.error({ err: sendError, reference }, 'could not send the apology');
     }
   };
 
-  const handleTurn = async (context: TurnContext) => bot.run(context);
+  const handleTurn = async (context: TurnContext) => {
+    const { conversation, id, type } = context.activity;
+    const log = logger.child({ conversationId: conversation?.id, activityId: id });
+    setTurnLogger(context, log);
+    const started = performance.now();
+    await bot.run(context);
+    log.debug({ type, ms: Math.round(performance.now() - started) }, 'turn done');
+  };
   const { server, drain } = createServer({ adapter, handleTurn, logger, version });
 
   return {

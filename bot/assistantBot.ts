@@ -7,7 +7,7 @@ import {
 } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
 import type { MainDialog } from '../dialogs/mainDialog.js';
-import type { Logger } from '../dialogs/ports.js';
+import { turnLogger, type Logger } from '../dialogs/ports.js';
 
 /** What the activity handler needs from the composition root. */
 export interface AssistantBotDeps {
@@ -60,6 +60,6 @@ export class AssistantBot extends TeamsActivityHandler {
     const type = context.activity.conversation?.conversationType;
     await context.sendActivity(this.deps.main.welcome(type === 'channel' || type === 'groupChat'));
     await this.welcomed.set(context, true);
-    this.deps.logger.info({ conversationType: type ?? 'unknown' }, 'welcomed a new conversation');
+    turnLogger(context, this.deps.logger).info({ conversationType: type ?? 'unknown' }, 'welcomed a new conversation');
   }
 }

@@ -7,12 +7,14 @@ import { createApp, type App } from '../../bot/app.js';
 import { loadConfig } from '../../bot/config.js';
 import { LowdbStorage } from '../../bot/storage/lowdbStorage.js';
 import { activity, post, replyText } from '../support/http.js';
+import { memoryLogger } from '../support/memoryLogger.js';
+import type { Logger } from '../../dialogs/ports.js';
 
 const silent = { LOG_LEVEL: 'silent', PORT: '0' };
 
-async function started(env: Record<string, string>, storage?: Storage): Promise<{ app: App; url: string }> {
+async function started(env: Record<string, string>, storage?: Storage, logger?: Logger): Promise<{ app: App; url: string }> {
   const config = loadConfig({ ...silent, DATA_DIR: path.join(os.tmpdir(), 'unused'), ...env });
-  const app = await createApp(config, storage ? { storage } : {});
+  const app = await createApp(config, { ...(storage ? { storage } : {}), ...(logger ? { logger } : {}) });
   return { app, url: await app.start() };
 }
 
@@ -77,7 +79,8 @@ describe('HTTP server', () => {
   describe('a turn that fails', () => {
     it('when the saved dialog state is poisoned, the user gets an apology with a reference, and the next message works', async () => {
       const storage = new MemoryStorage();
-      const poisoned = await started({}, storage);
+      const log = memoryLogger();
+      const poisoned = await started({}, storage, log);
       try {
         await post(poisoned.url, activity({ type: 'message', text: 'my ra team' }));
         const key = 'msteams/conversations/http-conv-1/';
@@ -88,7 +91,14 @@ describe('HTTP server', () => {
 
         const failed = await post(poisoned.url, activity({ type: 'message', text: 'pharmacy' }));
         expect(failed.status).to.equal(200);
-        expect(replyText(failed.body)).to.match(/something went wrong on my side.*quote reference SA-[A-Z0-9]{6}/);
+        const reference = /quote reference (SA-[A-Z0-9]{6})/.exec(replyText(failed.body))?.[1];
+        expect(replyText(failed.body)).to.include('something went wrong on my side');
+        expect(reference).to.be.a('string');
+        const logged = log.entries.filter((e) => e.level === 'error' && e.msg === 'turn failed');
+        expect(logged).to.have.length(1);
+        expect(logged[0]?.fields['reference']).to.equal(reference);
+        expect(logged[0]?.fields['conversationId']).to.equal('http-conv-1');
+        expect(String((logged[0]?.fields['err'] as Error).stack)).to.include('a-dialog-that-does-not-exist');
 
         const next = await post(poisoned.url, activity({ type: 'message', text: 'my ra team' }));
         expect(replyText(next.body)).to.include('Where do you work?');
