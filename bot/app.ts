@@ -107,7 +107,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     handleTurn,
     start: () =>
       new Promise<string>((resolve, reject) => {
-        server.server.once('error', reject);
+        // restify re-emits the http server's errors (EADDRINUSE, EACCES) on itself.
+        server.once('error', (error: NodeJS.ErrnoException) => reject(new StartError(listenProblem(error, config))));
         server.listen(config.port, config.host, () => {
           const { address, port } = server.address() as AddressInfo;
           const host = address.includes(':') ? `[${address}]` : address;
@@ -123,6 +124,19 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       await storage.flush?.();
     },
   };
+}
+
+/** Thrown when the bot cannot start for a reason outside its configuration files, such as a port in use. */
+export class StartError extends Error {
+  override name = 'StartError';
+}
+
+function listenProblem(error: NodeJS.ErrnoException, config: Config): string {
+  const where = `${config.host}:${config.port}`;
+  if (error.code === 'EADDRINUSE') return `port ${config.port} on ${config.host} is already in use: stop the other process or set PORT`;
+  if (error.code === 'EACCES') return `not allowed to listen on ${where}: choose a PORT above 1024 or run with the right permissions`;
+  if (error.code === 'EADDRNOTAVAIL') return `HOST ${config.host} is not an address of this machine`;
+  return `cannot listen on ${where}: ${error.message}`;
 }
 
 /** A short reference a user can quote to the RA team, matching the error in the log. */

@@ -1,5 +1,5 @@
 import dotenv from 'dotenv';
-import { createApp } from './app.js';
+import { createApp, StartError } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { KnowledgeError } from '../knowledge/sources.js';
 
@@ -29,7 +29,7 @@ try {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('unhandledRejection', (reason) => app.logger.error({ err: reason }, 'unhandled rejection'));
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof KnowledgeError) {
+  if (error instanceof ConfigError || error instanceof KnowledgeError || error instanceof StartError) {
     console.error(`Smartcard Assistant cannot start.\n${error.message}`);
     process.exit(2);
   }

@@ -41,7 +41,7 @@ export class WorkplaceDialog extends ComponentDialog {
     ).addDialog(
       new CardChoicePrompt(areaPrompt, {
         question: 'Which area is your workplace in?',
-        hint: 'RA teams are organised by area. Press a button, or type a town or county.',
+        hint: 'RA teams are organised by area (Hampshire includes Southampton and Portsmouth). Press a button, or type a town or county.',
         choices: areaOptions,
       }),
     ).addDialog(

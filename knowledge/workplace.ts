@@ -29,7 +29,7 @@ export const areaOptions: readonly Option<Area>[] = [
   },
   {
     value: 'hampshire-iow',
-    title: 'Hampshire, Southampton, Portsmouth or Isle of Wight',
+    title: 'Hampshire or Isle of Wight',
     synonyms: ['hampshire', 'southampton', 'portsmouth', 'isle of wight', 'iow', 'winchester', 'basingstoke', 'hants'],
   },
   { value: 'elsewhere', title: 'Somewhere else in England', synonyms: ['elsewhere', 'other', 'england', 'somewhere else', 'none'] },

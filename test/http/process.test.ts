@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -58,6 +59,20 @@ describe('the bot process', () => {
     const result = await exited(startBot({ PORT: 'abc', MicrosoftAppId: 'nope', LOG_LEVEL: 'chatty' }, cwd));
     expect(result.code).to.equal(2);
     for (const key of ['PORT', 'MicrosoftAppId', 'LOG_LEVEL']) expect(result.stderr).to.include(key);
+  });
+
+  it('when its port is already taken, it says so plainly instead of crashing with a stack trace', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as net.AddressInfo;
+    try {
+      const result = await exited(startBot({ PORT: String(port) }, cwd));
+      expect(result.code).to.equal(2);
+      expect(result.stderr).to.include(`port ${port} on 127.0.0.1 is already in use`);
+      expect(result.stderr).not.to.include('Unhandled');
+    } finally {
+      blocker.close();
+    }
   });
 
   it('when started, it prints one line saying where it listens; on SIGTERM it stops cleanly', async () => {

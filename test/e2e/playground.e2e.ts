@@ -1,0 +1,234 @@
+import { expect } from 'chai';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+
+// Built by `npm run test:e2e` before mocha starts: the same launcher a developer uses with `npm run playground`.
+const playgroundTool = fileURLToPath(new URL('../../dist/bot/tools/playground.js', import.meta.url));
+const chromeBin = process.env['CHROME_BIN'] ?? '/usr/bin/chromium';
+const loopbackHosts = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+// The launcher switches off the playground's IMDS probe; this namespace (loopback only) guarantees nothing leaves even if that fails.
+// Bot, playground and Chromium share it; --pid --kill-child and setpriv's parent-death signal mean no child outlives mocha.
+const isolate = ['--pdeathsig', 'KILL', 'unshare', '--net', '--map-root-user', '--pid', '--fork', '--kill-child'];
+const bringUpLoopback = 'PATH="$PATH:/usr/sbin:/sbin"; ip link set lo up && exec "$@"';
+
+type Stack = ChildProcessByStdio<null, Readable, Readable>;
+
+/** Distinct free loopback ports, held open together so the kernel cannot hand out the same one twice. */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<net.Server>((resolve, reject) => {
+      const server = net.createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve(server));
+    })),
+  );
+  const ports = servers.map((server) => {
+    const address = server.address();
+    return typeof address === 'object' && address !== null ? address.port : 0;
+  });
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
+/** Resolves with the playground URL from the launcher's ready line; rejects with its output if it exits first. */
+function playgroundReady(stack: Stack, output: () => string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    stack.stdout.on('data', () => {
+      const match = /Agents Playground ready: open (http:\/\/localhost:\d+) /.exec(output());
+      if (match?.[1]) resolve(match[1]);
+    });
+    stack.once('close', (code) =>
+      reject(new Error(
+        `The bot and playground stopped before they were ready (exit ${code}). This test runs them in a loopback-only ` +
+          `network namespace (unshare and nsenter from util-linux, ip from iproute2); their output:\n${output()}`,
+      )),
+    );
+  });
+}
+
+/** Stops the launcher (which stops the bot and the playground); kills the whole namespace if it does not stop in time. */
+async function stopStack(stack: Stack): Promise<void> {
+  if (stack.exitCode !== null || stack.signalCode !== null || stack.pid === undefined) return;
+  const closed = new Promise((resolve) => stack.once('close', resolve));
+  const group = -stack.pid;
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(group, name);
+    } catch {
+      // Already gone.
+    }
+  };
+  signal('SIGTERM');
+  // unshare ignores SIGTERM; SIGKILL on it makes --kill-child take down the PID namespace and everything in it.
+  const timer = setTimeout(() => signal('SIGKILL'), 20_000);
+  await closed;
+  clearTimeout(timer);
+}
+
+describe('Smartcard Assistant in the Microsoft 365 Agents Playground (browser)', () => {
+  let workDir: string | undefined;
+  let profileDir: string | undefined;
+  let stack: Stack | undefined;
+  let stackOutput = '';
+  let context: BrowserContext | undefined;
+  let page: Page;
+  let playgroundUrl: string;
+  let ready = false;
+  const blockedHosts = new Set<string>();
+
+  before(async () => {
+    if (!existsSync(chromeBin)) throw new Error(`No Chromium at ${chromeBin}: apt-get install chromium, or set CHROME_BIN.`);
+    const work = mkdtempSync(path.join(os.tmpdir(), 'sa-e2e-'));
+    workDir = work;
+    profileDir = mkdtempSync(path.join(os.tmpdir(), 'sa-e2e-profile-'));
+    const [botPort, playgroundPort] = await freePorts(2);
+    stack = spawn('setpriv', [...isolate, 'sh', '-c', bringUpLoopback, 'sh', process.execPath, playgroundTool], {
+      // A scratch cwd: no developer .env or .m365agentsplayground.yml can change what is tested.
+      cwd: work,
+      env: {
+        ...process.env,
+        PORT: String(botPort),
+        PLAYGROUND_PORT: String(playgroundPort),
+        HOST: '127.0.0.1',
+        DATA_DIR: path.join(work, 'data'),
+        M365_AGENTS_PLAYGROUND_LOGFILE: path.join(work, 'playground.log'),
+        LOG_LEVEL: 'silent',
+        NODE_ENV: 'test',
+        // Blank, not absent, so nothing inherited turns on Bot Framework auth, which the playground cannot satisfy here.
+        MicrosoftAppId: '',
+        MicrosoftAppPassword: '',
+        MicrosoftAppTenantId: '',
+        MicrosoftAppType: '',
+      },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const collect = (chunk: Buffer) => (stackOutput += chunk.toString());
+    stack.stdout.on('data', collect);
+    stack.stderr.on('data', collect);
+    playgroundUrl = await playgroundReady(stack, () => stackOutput);
+
+    // Chromium joins the same namespace, so "localhost" in the browser is the playground's loopback.
+    const chromeInNamespace = path.join(work, 'chromium-in-namespace');
+    const quotedChrome = `'${chromeBin.replaceAll("'", `'\\''`)}'`;
+    writeFileSync(
+      chromeInNamespace,
+      `#!/bin/sh\nexec nsenter --target ${stack.pid} --user --net --preserve-credentials -- ${quotedChrome} "$@"\n`,
+      { mode: 0o755 },
+    );
+    context = await chromium.launchPersistentContext(profileDir, {
+      executablePath: chromeInNamespace,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
+      ],
+    });
+    // Belt and braces inside the namespace: the page never even asks for the CDN fonts and scripts.
+    await context.route('**/*', (route) => {
+      const { hostname } = new URL(route.request().url());
+      if (loopbackHosts.has(hostname)) return route.continue();
+      blockedHosts.add(hostname);
+      return route.abort('blockedbyclient');
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    ready = true;
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state !== 'failed' || !context) return;
+    const slug = (this.currentTest.title || 'test').replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
+    const file = path.join(os.tmpdir(), `sa-e2e-failure-${slug}-${Date.now()}.png`);
+    await page.screenshot({ path: file, fullPage: true }).then(
+      () => console.log(`    screenshot of the failure: ${file}`),
+      (error: unknown) => console.log(`    no screenshot: ${String(error)}`),
+    );
+  });
+
+  after(async function () {
+    const failed = this.test?.parent?.tests.some((test) => test.state === 'failed') ?? false;
+    await context?.close().catch(() => undefined);
+    if (stack) await stopStack(stack);
+    if (blockedHosts.size > 0) console.log(`    blocked non-loopback requests from the page to: ${[...blockedHosts].sort().join(', ')}`);
+    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+    if (!workDir) return;
+    if (failed || !ready) console.log(`    bot and playground output:\n${stackOutput}\n    bot data and playground.log kept in ${workDir}`);
+    else rmSync(workDir, { recursive: true, force: true });
+  });
+
+  /**
+   * Opens the playground once; later scenarios carry on in the same chat, as a person would. The bot welcomes a
+   * conversation once, and a reload keeps the playground's conversation id, so a reload would show an empty chat.
+   */
+  async function openPlayground(): Promise<Locator> {
+    const welcome = cards("Hello, I'm Smartcard Assistant").first();
+    if (page.url() === 'about:blank') await page.goto(playgroundUrl);
+    await welcome.waitFor();
+    return welcome;
+  }
+
+  function cards(text: string): Locator {
+    return page.locator('.ac-adaptiveCard').filter({ hasText: text });
+  }
+
+  /** Does `action` and returns the card containing `text` that arrives after it, never an older one. */
+  async function replyCard(text: string, action: () => Promise<void>): Promise<Locator> {
+    const seen = await cards(text).count();
+    await action();
+    const card = cards(text).nth(seen);
+    await card.waitFor();
+    return card;
+  }
+
+  function button(card: Locator, title: string): Locator {
+    return card.getByRole('button', { name: title, exact: true });
+  }
+
+  async function type(text: string): Promise<void> {
+    const compose = page.locator('[role="textbox"][data-lexical-editor="true"]');
+    await compose.fill(text);
+    await compose.press('Enter');
+  }
+
+  it('when I open the playground, the welcome card appears with its buttons', async () => {
+    const welcome = await openPlayground();
+    await button(welcome, 'My RA team').waitFor();
+    await button(welcome, 'About and privacy').waitFor();
+    // The playground logs the bot's HTTP answer only after the turn's replies were posted, so no welcome is still on its way.
+    await page.getByText('conversationUpdate 200', { exact: true }).waitFor();
+    expect(await page.locator('.ac-adaptiveCard').count(), 'one welcome, not one per activity the page load sends').to.equal(1);
+  });
+
+  it('when I type "help", I get what it can do, and pressing "About and privacy" shows where its answers come from', async () => {
+    await openPlayground();
+    const menu = await replyCard('What I can do', () => type('help'));
+    await button(menu, 'My RA team').waitFor();
+    const about = await replyCard('About Smartcard Assistant', () => button(menu, 'About and privacy').click());
+    expect(await about.innerText()).to.include('Where my answers come from');
+  });
+
+  it('when I press "My RA team", pick "GP practice" and type "dorset", I see the Dorset RA team and its phone number', async () => {
+    const welcome = await openPlayground();
+    const kind = await replyCard('Where do you work?', () => button(welcome, 'My RA team').click());
+    for (const choice of ['Community pharmacy', 'Locum GP', 'ICB or CCG', 'Somewhere else']) await button(kind, choice).waitFor();
+    const area = await replyCard('Which area is your workplace in?', () => button(kind, 'GP practice').click());
+    await button(area, 'Dorset').waitFor();
+    const team = await replyCard('NHS Dorset Smartcard Support Team', () => type('dorset'));
+    const text = await team.innerText();
+    expect(text).to.include("Thanks, I'll remember where you work. Your RA team:");
+    expect(text).to.include('01202 541604');
+  });
+});
