@@ -13,7 +13,7 @@ const globalWords: Record<GlobalCommand, readonly string[]> = {
 /** What a turn's input is, before any dialog looks at it. */
 export type TurnInput =
   | { readonly kind: 'global'; readonly command: GlobalCommand }
-  | { readonly kind: 'command'; readonly command: string; readonly fromCard: boolean }
+  | { readonly kind: 'command'; readonly command: string }
   | { readonly kind: 'card-answer' }
   | { readonly kind: 'bad-card'; readonly problem: string }
   | { readonly kind: 'text'; readonly text: string }
@@ -38,7 +38,7 @@ export function classifyInput(activity: Pick<Activity, 'text' | 'value'>, comman
     const submission = parsed.submission;
     if (submission.verb === 'choice.pick') return { kind: 'card-answer' };
     const global = (Object.keys(globalWords) as GlobalCommand[]).find((g) => g === submission.command);
-    return global ? { kind: 'global', command: global } : { kind: 'command', command: submission.command, fromCard: true };
+    return global ? { kind: 'global', command: global } : { kind: 'command', command: submission.command };
   }
   const text = typeof activity.text === 'string' ? activity.text.trim() : '';
   if (text === '') return { kind: 'empty' };
@@ -47,6 +47,6 @@ export function classifyInput(activity: Pick<Activity, 'text' | 'value'>, comman
     if (words.includes(said)) return { kind: 'global', command };
   }
   const capability = commands.get(said);
-  if (capability) return { kind: 'command', command: capability, fromCard: false };
+  if (capability) return { kind: 'command', command: capability };
   return { kind: 'text', text };
 }

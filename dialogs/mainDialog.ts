@@ -75,7 +75,7 @@ export class MainDialog extends ComponentDialog {
     ];
     this.commands = new Map(this.capabilities.flatMap((c) => c.commands.map((w) => [normalise(w), c.id] as const)));
     this.addDialog(new WorkplaceDialog(deps));
-    this.addDialog(new WaterfallDialog(routeId, [this.route.bind(this), this.finish.bind(this)]));
+    this.addDialog(new WaterfallDialog(routeId, [this.route.bind(this)]));
     this.initialDialogId = routeId;
   }
 
@@ -133,7 +133,7 @@ export class MainDialog extends ComponentDialog {
 
   private async route(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const command = (step.options as RouteOptions | undefined)?.command;
-    const input: TurnInput = command ? { kind: 'command', command, fromCard: true } : classifyInput(step.context.activity, this.commands);
+    const input: TurnInput = command ? { kind: 'command', command } : classifyInput(step.context.activity, this.commands);
     switch (input.kind) {
       case 'global':
         if (input.command === 'cancel') await step.context.sendActivity("There's nothing to cancel. Here's what I can do:");
@@ -159,10 +159,6 @@ export class MainDialog extends ComponentDialog {
         break;
     }
     await this.sendHelp(step.context);
-    return step.endDialog();
-  }
-
-  private async finish(step: WaterfallStepContext): Promise<DialogTurnResult> {
     return step.endDialog();
   }
 
