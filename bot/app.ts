@@ -11,7 +11,7 @@ import {
 } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
 import { MainDialog } from '../dialogs/mainDialog.js';
-import { setTurnLogger, turnLogger, type Clock, type Logger } from '../dialogs/ports.js';
+import { setTurnLogger, turnLogger, type Clock, type Logger, type QuestionLog } from '../dialogs/ports.js';
 import type { UserProfile } from '../dialogs/userProfile.js';
 import { AssistantBot } from './assistantBot.js';
 import { ConfigError, type Config } from './config.js';
@@ -20,10 +20,13 @@ import { createLogger } from './logger.js';
 import { appVersion, projectRoot } from './paths.js';
 import { createServer } from './server.js';
 import { openLowdbStorage } from './storage/lowdbStorage.js';
+import { openLowdbQuestionLog } from './storage/lowdbQuestionLog.js';
+import { AnswerRenderer } from '../knowledge/answers.js';
 
 /** Replacements for tests: anything not given is built from the config. */
 export interface AppOverrides {
   readonly storage?: Storage & { flush?: () => Promise<void> };
+  readonly questionLog?: QuestionLog & { flush?: () => Promise<void> };
   readonly logger?: Logger;
   readonly clock?: Clock;
   readonly knowledgeDir?: string;
@@ -53,7 +56,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     throw new ConfigError(unknownTeams.map((id) => `RA_TEAM_EMAILS names "${id}", which is not a team in knowledge/data/raTeams.json`));
   }
 
+  const clock = overrides.clock ?? { now: () => new Date() };
   const storage = overrides.storage ?? (await openLowdbStorage(path.join(config.dataDir, 'botState.json')));
+  const questionLog =
+    overrides.questionLog ?? (await openLowdbQuestionLog(path.join(config.dataDir, 'questions.json'), config.questionLogDays, () => clock.now()));
   const conversationState = new ConversationState(storage);
   const userState = new UserState(storage);
   const dialogState = conversationState.createProperty<DialogState>('dialogState');
@@ -62,8 +68,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     raTeams: knowledge.raTeams,
     sources: knowledge.sources,
     raTeamEmails: config.raTeamEmails,
-    clock: overrides.clock ?? { now: () => new Date() },
+    clock,
     version,
+    kb: knowledge.kb,
+    answers: new AnswerRenderer(knowledge.raTeams, config.raTeamEmails, knowledge.sources),
+    questionLog,
+    logger,
   });
   const bot = new AssistantBot({ conversationState, userState, dialogState, main, logger });
 
@@ -122,6 +132,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       server.server.closeAllConnections();
       await closed;
       await storage.flush?.();
+      await questionLog.flush?.();
     },
   };
 }

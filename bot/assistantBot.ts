@@ -1,5 +1,8 @@
 import {
+  CardFactory,
   TeamsActivityHandler,
+  type MessagingExtensionQuery,
+  type MessagingExtensionResponse,
   TurnContext,
   type ConversationState,
   type StatePropertyAccessor,
@@ -47,6 +50,22 @@ export class AssistantBot extends TeamsActivityHandler {
       await this.welcomeOnce(context);
       await next();
     });
+  }
+
+  /** The compose-box search: finds articles from any chat and inserts the chosen answer card. */
+  protected override async handleTeamsMessagingExtensionQuery(
+    context: TurnContext,
+    query: MessagingExtensionQuery,
+  ): Promise<MessagingExtensionResponse> {
+    const text = query.parameters?.find((p) => p.name === 'query')?.value;
+    const results = await this.deps.main.composeResults(context, typeof text === 'string' ? text.slice(0, 200) : '');
+    return {
+      composeExtension: {
+        type: 'result',
+        attachmentLayout: 'list',
+        attachments: results.map((r) => ({ ...CardFactory.adaptiveCard(r.card), preview: CardFactory.thumbnailCard(r.title, r.snippet) })),
+      },
+    };
   }
 
   override async run(context: TurnContext): Promise<void> {

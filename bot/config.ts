@@ -17,6 +17,8 @@ export interface Config {
   };
   /** Milliseconds SIGTERM waits for turns in flight before closing anyway. */
   readonly shutdownGraceMs: number;
+  /** Days unanswered questions and feedback are kept for the RA team's report. */
+  readonly questionLogDays: number;
   /** RA team id to its email address: the seed pages lost the addresses, so they are configuration. */
   readonly raTeamEmails: ReadonlyMap<string, string>;
 }
@@ -65,6 +67,7 @@ const schema = z.object({
         }
       }),
   ),
+  QUESTION_LOG_DAYS: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(3650).default(180)),
   SHUTDOWN_GRACE_MS: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(120_000).default(10_000)),
 });
 
@@ -95,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
       tenantId: e.MicrosoftAppTenantId,
     }),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    questionLogDays: e.QUESTION_LOG_DAYS,
     raTeamEmails: new Map(splitList(e.RA_TEAM_EMAILS).map((entry) => entry.split('=').map((p) => p.trim()) as [string, string])),
   });
 }

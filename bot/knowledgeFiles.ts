@@ -1,19 +1,58 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { KnowledgeError, parseSources, type SourceCatalogue } from '../knowledge/sources.js';
 import { parseRaTeams, type RaTeamDirectory } from '../knowledge/raTeams.js';
+import { parseArticles, type Article } from '../knowledge/articles.js';
+import { KnowledgeBase } from '../knowledge/search.js';
+import { parseSearchSettings, parseSynonyms } from '../knowledge/searchSettings.js';
+import { parse as parseYaml } from 'yaml';
 
 /** The knowledge the app runs on, read from its data files and validated. */
 export interface Knowledge {
   readonly sources: SourceCatalogue;
   readonly raTeams: RaTeamDirectory;
+  readonly articles: readonly Article[];
+  readonly kb: KnowledgeBase;
 }
 
 /** Reads and validates every knowledge file under `dir`; a bad file stops start-up with its problems listed. */
 export async function loadKnowledge(dir: string): Promise<Knowledge> {
   const sources = parseSources(await readJson(dir, 'sources'));
   const raTeams = parseRaTeams(await readJson(dir, 'raTeams'), sources);
-  return { sources, raTeams };
+  const articles = parseArticles(await readArticleFiles(path.join(dir, '..', 'articles')), sources, raTeams.teams.map((t) => t.id));
+  const synonyms = parseSynonyms(await readYaml(dir, 'synonyms'));
+  const settings = parseSearchSettings(await readYaml(dir, 'search'), articles);
+  return { sources, raTeams, articles, kb: new KnowledgeBase(articles, synonyms, settings) };
+}
+
+/** Every `*.yaml` under the articles folder, parsed; a file that is not YAML is named with the parser's message. */
+async function readArticleFiles(dir: string): Promise<{ file: string; data: unknown }[]> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((n) => n.endsWith('.yaml')).sort();
+  } catch (error) {
+    throw new KnowledgeError('articles', [`cannot read ${dir}: ${(error as Error).message}`]);
+  }
+  const problems: string[] = [];
+  const files: { file: string; data: unknown }[] = [];
+  for (const name of names) {
+    try {
+      files.push({ file: `articles/${name}`, data: parseYaml(await readFile(path.join(dir, name), 'utf8')) as unknown });
+    } catch (error) {
+      problems.push(`articles/${name} is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+  if (problems.length > 0) throw new KnowledgeError('articles', problems);
+  return files;
+}
+
+async function readYaml(dir: string, name: string): Promise<unknown> {
+  const file = path.join(dir, `${name}.yaml`);
+  try {
+    return parseYaml(await readFile(file, 'utf8')) as unknown;
+  } catch (error) {
+    throw new KnowledgeError(name, [`cannot read ${file}: ${(error as Error).message.split('\n')[0]}`]);
+  }
 }
 
 async function readJson(dir: string, name: string): Promise<unknown> {

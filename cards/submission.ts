@@ -2,9 +2,20 @@ import { z } from 'zod';
 
 const id = z.string().trim().min(1).max(64).regex(/^[a-z0-9][a-z0-9.-]*$/);
 
+const question = z.string().max(500);
+
 const schema = z.discriminatedUnion('verb', [
   z.object({ verb: z.literal('menu.open'), command: id }),
   z.object({ verb: z.literal('choice.pick'), prompt: id, value: z.string().trim().min(1).max(64) }),
+  z.object({ verb: z.literal('faq.open'), article: id, question: question.optional() }),
+  z.object({ verb: z.literal('faq.none'), question }),
+  z.object({
+    verb: z.literal('feedback.rate'),
+    article: id,
+    helpful: z.boolean(),
+    question: question.optional(),
+    comment: z.string().max(1000).optional(),
+  }),
 ]);
 
 /** Every payload a card of this app can submit, keyed by its dotted verb. */

@@ -11,6 +11,8 @@ import {
 } from 'botbuilder-dialogs';
 import { renderAboutCard } from '../cards/aboutCard.js';
 import { renderHelpCard, renderWelcomeCard, type MenuEntry } from '../cards/menuCard.js';
+import { mentionsSecret } from '../knowledge/privacy.js';
+import { Faq, type FaqDeps } from './faq.js';
 import { classifyInput, normalise, type GlobalCommand, type TurnInput } from './input.js';
 import { WorkplaceDialog, type WorkplaceDialogDeps } from './workplaceDialog.js';
 
@@ -22,7 +24,7 @@ interface Capability extends MenuEntry {
 }
 
 /** What the main dialog needs from the composition root. */
-export interface MainDialogDeps extends WorkplaceDialogDeps {
+export interface MainDialogDeps extends WorkplaceDialogDeps, FaqDeps {
   readonly version: string;
 }
 
@@ -40,10 +42,24 @@ export class MainDialog extends ComponentDialog {
   static readonly id = 'main';
   private readonly capabilities: readonly Capability[];
   private readonly commands: ReadonlyMap<string, string>;
+  private readonly faq: Faq;
 
   constructor(private readonly deps: MainDialogDeps) {
     super(MainDialog.id);
+    // Guided flows register here as they are built; until then their questions get their articles.
+    this.faq = new Faq(deps, new Set());
     this.capabilities = [
+      {
+        id: 'ask',
+        title: 'Ask a question',
+        summary: 'Ask about smartcards in your own words: locked cards, renewals, readers, access, forms, lost cards and more.',
+        inMenu: true,
+        commands: ['ask', 'ask a question', 'question', 'i have a question', 'faq', 'common questions'],
+        start: async (step) => {
+          await this.faq.invite(step.context);
+          return step.next();
+        },
+      },
       {
         id: 'my-ra-team',
         title: 'My RA team',
@@ -89,6 +105,11 @@ export class MainDialog extends ComponentDialog {
     return MessageFactory.attachment(CardFactory.adaptiveCard(renderWelcomeCard(this.menu(), { inChannel })));
   }
 
+  /** Results for the compose-box search (the Teams message extension). */
+  composeResults(context: TurnContext, query: string): Promise<{ title: string; snippet: string; card: object }[]> {
+    return this.faq.composeResults(context, query);
+  }
+
   /** Runs one message turn: continues the dialog in progress, or starts the router. */
   async run(context: TurnContext, dialogState: StatePropertyAccessor<DialogState>): Promise<void> {
     const dc = await new DialogSet(dialogState).add(this).createContext(context);
@@ -108,6 +129,18 @@ export class MainDialog extends ComponentDialog {
         await inner.context.sendActivity(`Sorry, ${input.problem}. It may be from an older message. Here is where we were:`);
         await inner.repromptDialog();
         return { status: DialogTurnStatus.waiting };
+      case 'card':
+        // A button on an earlier answer (feedback, a related article) is handled, then the open question is asked again.
+        await this.faq.onCard(inner.context, input.submission);
+        await inner.repromptDialog();
+        return { status: DialogTurnStatus.waiting };
+      case 'text':
+        if (mentionsSecret(input.text)) {
+          await inner.context.sendActivity("Please don't type passcodes or unlock codes here: nobody will ever ask you for them. I haven't kept that message.");
+          await inner.repromptDialog();
+          return { status: DialogTurnStatus.waiting };
+        }
+        return super.onContinueDialog(inner);
       default:
         return super.onContinueDialog(inner);
     }
@@ -153,9 +186,16 @@ export class MainDialog extends ComponentDialog {
       case 'bad-card':
         await step.context.sendActivity(`Sorry, ${input.problem}. Here's what I can do:`);
         break;
+      case 'card':
+        await this.faq.onCard(step.context, input.submission);
+        return step.endDialog();
+      case 'text': {
+        const answer = await this.faq.ask(step.context, input.text);
+        if (answer.kind === 'flow') return step.beginDialog(answer.flow);
+        return step.endDialog();
+      }
       case 'empty':
-      case 'text':
-        await step.context.sendActivity("Sorry, I didn't understand that. Here's what I can help with:");
+        await step.context.sendActivity("I didn't catch a question there. Here's what I can help with:");
         break;
     }
     await this.sendHelp(step.context);

@@ -23,3 +23,37 @@ export function setTurnLogger(context: { turnState: Map<unknown, unknown> }, log
 export function turnLogger(context: { turnState: Map<unknown, unknown> }, fallback: Logger): Logger {
   return (context.turnState.get(turnLoggerKey) as Logger | undefined) ?? fallback;
 }
+
+/** A question the assistant could not answer, as stored for the RA team (already redacted). */
+export interface UnansweredQuestion {
+  readonly question: string;
+  readonly at: string;
+}
+
+/** A reader's verdict on an answer. */
+export interface AnswerFeedback {
+  readonly articleId: string;
+  readonly helpful: boolean;
+  readonly question?: string | undefined;
+  readonly comment?: string | undefined;
+  readonly at: string;
+}
+
+/** One line of the RA team's "what to add next" report. */
+export interface QuestionReportRow {
+  readonly kind: 'unanswered' | 'unhelpful';
+  /** The question (unanswered) or the article id (unhelpful). */
+  readonly subject: string;
+  readonly count: number;
+  readonly lastAt: string;
+  /** Comments and questions readers left with unhelpful ratings, newest first. */
+  readonly details: readonly string[];
+}
+
+/** Where unanswered questions and answer feedback are kept so the RA team can improve the knowledge base. */
+export interface QuestionLog {
+  recordUnanswered(entry: UnansweredQuestion): Promise<void>;
+  recordFeedback(entry: AnswerFeedback): Promise<void>;
+  /** Unanswered and unhelpful questions with counts, newest first. */
+  report(): Promise<QuestionReportRow[]>;
+}

@@ -17,6 +17,8 @@ const fileSchema = z.object({
   teams: z.array(teamSchema).min(1),
   fallback: z.object({
     name: z.string().min(1),
+    /** How to name the fallback inside a sentence ("contact ..."). */
+    inSentence: z.string().min(1),
     serves: z.string().min(1),
     notes: z.array(z.string().min(1)),
     source: z.string().min(1),

@@ -27,6 +27,13 @@ export class SourceCatalogue {
     return this.byId.has(id);
   }
 
+  /** A source's title. */
+  title(id: string): string {
+    const source = this.byId.get(id);
+    if (!source) throw new Error(`unknown source ${id}`);
+    return source.title;
+  }
+
   /** "From <page>, reviewed <date>." for the foot of a card. */
   sourceLine(id: string): string {
     const source = this.byId.get(id);

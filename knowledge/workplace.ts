@@ -44,3 +44,12 @@ export function workplaceTitle(kind: WorkplaceKind): string {
 export function areaTitle(area: Area): string {
   return areaOptions.find((o) => o.value === area)?.title ?? area;
 }
+
+/** The area a question names ("pharmacy in Southampton"), when it names exactly one. */
+export function areaNamedIn(text: string): Area | undefined {
+  const words = ` ${text.toLowerCase().replace(/[^a-z ]/g, ' ').replace(/\s+/g, ' ')} `;
+  const named = areaOptions
+    .filter((o) => o.value !== 'elsewhere')
+    .filter((o) => [o.value, ...o.synonyms].some((s) => words.includes(` ${s} `)));
+  return named.length === 1 ? named[0]?.value : undefined;
+}

@@ -1,5 +1,6 @@
 import dotenv from 'dotenv';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AppManifestUtils } from '@microsoft/app-manifest';
@@ -37,6 +38,25 @@ export function pngSize(bytes: Uint8Array): { width: number; height: number } | 
   return { width: view.getUint32(16), height: view.getUint32(20) };
 }
 
+const teamsSchemaUrl = /^https:\/\/developer\.microsoft\.com\/(?:[a-z]{2}(?:-[a-z]{2})?\/)?json-schemas\/teams\/(v[0-9.]+|vDevPreview)\/MicrosoftTeams\.schema\.json$/i;
+
+/**
+ * Why the manifest's `$schema` cannot be checked offline, or undefined when @microsoft/app-manifest bundles it.
+ * validateAgainstSchema downloads any schema it does not bundle, so packaging refuses those instead.
+ */
+function schemaProblem(schemaUrl: unknown): string | undefined {
+  const version = typeof schemaUrl === 'string' ? teamsSchemaUrl.exec(schemaUrl)?.[1] : undefined;
+  if (version) {
+    try {
+      createRequire(import.meta.url).resolve(`@microsoft/app-manifest/build/json-schemas/teams/${version}/MicrosoftTeams.schema.json`);
+      return undefined;
+    } catch {
+      // not bundled: fall through
+    }
+  }
+  return `manifest.json $schema ${JSON.stringify(schemaUrl)} is not a Teams schema bundled with @microsoft/app-manifest (packaging validates offline only)`;
+}
+
 /**
  * Validates the filled manifest against Microsoft's bundled schema (offline) and the icon sizes,
  * then writes the zip Teams accepts. Returns every problem; on any problem no zip is written.
@@ -45,13 +65,22 @@ export async function packageApp(options: { appPackageDir: string; outFile: stri
   const template: unknown = JSON.parse(await readFile(path.join(options.appPackageDir, 'manifest.json'), 'utf8'));
   const { manifest, missing } = buildManifest(template, options.values);
   const problems = missing.map((name) => `${name} is not set (the manifest needs it)`);
-  if (missing.length === 0) {
+  const unbundled = schemaProblem(manifest['$schema']);
+  if (unbundled) problems.push(unbundled);
+  else if (missing.length === 0) {
     const schemaErrors = await AppManifestUtils.validateAgainstSchema(manifest as unknown as Parameters<typeof AppManifestUtils.validateAgainstSchema>[0]);
     problems.push(...schemaErrors.map((e) => `manifest.json${e}`));
   }
   const files: Record<string, Uint8Array> = {};
   for (const [name, expected] of Object.entries(icons)) {
-    const bytes = new Uint8Array(await readFile(path.join(options.appPackageDir, name)));
+    const bytes = await readFile(path.join(options.appPackageDir, name)).then(
+      (b) => new Uint8Array(b),
+      (e: unknown) => {
+        problems.push(`${name} cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+        return undefined;
+      },
+    );
+    if (!bytes) continue;
     const size = pngSize(bytes);
     if (!size) problems.push(`${name} is not a PNG`);
     else if (size.width !== expected || size.height !== expected) problems.push(`${name} is ${size.width}x${size.height}; Teams needs ${expected}x${expected}`);

@@ -108,6 +108,27 @@ describe('Teams app package', () => {
     expect(existsSync(outFile)).to.equal(false);
   });
 
+  it('when the app id is not a GUID, the schema problem is listed and no zip is written', async () => {
+    const outFile = path.join(tmp, 'bad-id.zip');
+    const problems = await packageApp({ appPackageDir, outFile, values: { ...sample, TEAMS_APP_ID: 'smartcard-assistant' } });
+    expect(problems.join('\n')).to.match(/\/id must match pattern/);
+    expect(existsSync(outFile)).to.equal(false);
+  });
+
+  it('when the manifest points at a schema that is not bundled, or an icon is missing, packaging refuses offline instead of downloading', async () => {
+    const broken = path.join(tmp, 'appPackage');
+    cpSync(appPackageDir, broken, { recursive: true });
+    const manifest = JSON.parse(readFileSync(path.join(broken, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+    manifest['$schema'] = 'https://developer.microsoft.com/en-us/json-schemas/teams/v1.18/MicrosoftTeams.schema.json';
+    writeFileSync(path.join(broken, 'manifest.json'), JSON.stringify(manifest));
+    rmSync(path.join(broken, 'outline.png'));
+    const outFile = path.join(tmp, 'unbundled.zip');
+    const problems = (await packageApp({ appPackageDir: broken, outFile, values: sample })).join('\n');
+    expect(problems).to.include('v1.18').and.to.include('not a Teams schema bundled');
+    expect(problems).to.include('outline.png cannot be read (ENOENT)');
+    expect(existsSync(outFile)).to.equal(false);
+  });
+
   it('when the packaging settings are wrong, each one is named', () => {
     const { problems } = packageValues({ TEAMS_APP_ID: 'abc', BOT_DOMAIN: 'https://x.org', APP_WEBSITE_URL: 'http://x.org' });
     const all = problems.join('\n');

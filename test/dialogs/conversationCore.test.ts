@@ -25,7 +25,7 @@ describe('conversation core', () => {
       const third = await chat.send(membersAdded(['bot-1', 'user-1']));
       expect(readAll(first)).to.include("Hello, I'm Smartcard Assistant");
       expect(readAll(first)).to.include('never ask for your passcode');
-      expect(buttonTitles(first)).to.deep.equal(['My RA team', 'About and privacy']);
+      expect(buttonTitles(first)).to.deep.equal(['Ask a question', 'My RA team', 'About and privacy']);
       expect(second).to.have.length(0);
       expect(third).to.have.length(0);
     });
@@ -53,7 +53,7 @@ describe('conversation core', () => {
     it('when a user types help, the help card lists only what works today, each with a button', async () => {
       const replies = await new Chat(app).say('help');
       expect(readAll(replies)).to.include('What I can do');
-      expect(buttonTitles(replies)).to.deep.equal(['My RA team', 'About and privacy']);
+      expect(buttonTitles(replies)).to.deep.equal(['Ask a question', 'My RA team', 'About and privacy']);
     });
 
     for (const words of ['Help!', 'menu', 'what can you do?', '  HELP  ']) {
@@ -62,9 +62,17 @@ describe('conversation core', () => {
       });
     }
 
-    it('when a user types something the assistant does not understand, it says so kindly and shows the menu', async () => {
-      const text = readAll(await new Chat(app).say('what is the meaning of life'));
-      expect(text).to.include("Sorry, I didn't understand that");
+    it('when a user asks something outside smartcards, the assistant says it does not know and who can help', async () => {
+      const replies = await new Chat(app).say('what is the meaning of life');
+      const text = readAll(replies);
+      expect(text).to.include("I don't know that one yet");
+      expect(text).to.include('0300 5610429');
+      expect(buttonTitles(replies)).to.include('What I can do');
+    });
+
+    it('when a message is only an @mention with no words, the assistant shows what it can do', async () => {
+      const text = readAll(await new Chat(app).say('   '));
+      expect(text).to.include("I didn't catch a question there");
       expect(text).to.include('What I can do');
     });
 

@@ -1,6 +1,11 @@
-import { MemoryStorage, TestAdapter, type Activity, type Storage } from 'botbuilder';
+import { MemoryStorage, type Activity, type Storage } from 'botbuilder';
+import { LocalConversation } from '../../bot/localConversation.js';
+import type { TurnOutcome } from '../../dialogs/outcome.js';
 import { createApp, type App } from '../../bot/app.js';
 import { loadConfig } from '../../bot/config.js';
+import { LowdbQuestionLog, type QuestionLogData } from '../../bot/storage/lowdbQuestionLog.js';
+import { cardToText } from '../../cards/flatten.js';
+import { Low, Memory } from 'lowdb';
 
 /** A reply as a person would read it: its text, and every card's text and button titles flattened. */
 export interface Reply {
@@ -10,25 +15,37 @@ export interface Reply {
   readonly buttons: readonly { readonly title: string; readonly data: unknown }[];
 }
 
-/** Builds the real app (composition root) on an in-memory store, with silent logs and a fixed clock. */
-export async function testApp(env: Record<string, string> = {}, storage: Storage = new MemoryStorage()): Promise<App> {
-  const config = loadConfig({ LOG_LEVEL: 'silent', PORT: '0', DATA_DIR: '/nonexistent-unused', ...env });
-  return createApp(config, { storage, clock: { now: () => new Date('2026-11-21T09:30:00Z') } });
+export const testNow = new Date('2026-11-21T09:30:00Z');
+
+/** A question log on lowdb's in-memory adapter. */
+export function memoryQuestionLog(): LowdbQuestionLog {
+  return new LowdbQuestionLog(new Low<QuestionLogData>(new Memory(), { unanswered: [], feedback: [] }), 180, () => testNow);
 }
 
-/** One user in one conversation with the bot, driven through botbuilder's TestAdapter. */
-export class Chat {
-  private readonly adapter: TestAdapter;
-  private count = 0;
+/** Builds the real app (composition root) on in-memory stores, with silent logs and a fixed clock. */
+export async function testApp(
+  env: Record<string, string> = {},
+  storage: Storage = new MemoryStorage(),
+  questionLog: LowdbQuestionLog = memoryQuestionLog(),
+): Promise<App> {
+  const config = loadConfig({ LOG_LEVEL: 'silent', PORT: '0', DATA_DIR: '/nonexistent-unused', ...env });
+  return createApp(config, { storage, questionLog, clock: { now: () => testNow } });
+}
 
-  constructor(
-    app: App,
-    private readonly options: { conversationType?: 'personal' | 'groupChat' | 'channel'; conversationId?: string; userId?: string } = {},
-  ) {
-    this.adapter = new TestAdapter((context) => app.handleTurn(context));
+/** One user in one conversation with the bot, driven through the same in-process adapter as the command line. */
+export class Chat {
+  private readonly conversation: LocalConversation;
+  /** The decision the bot recorded on the last turn, when it answered or declined a question. */
+  lastOutcome: TurnOutcome | undefined;
+
+  constructor(app: App, who: ConstructorParameters<typeof LocalConversation>[1] = {}) {
+    this.conversation = new LocalConversation((context) => app.handleTurn(context), {
+      conversationId: 'conv-1',
+      userId: 'user-1',
+      ...who,
+    });
   }
 
-  /** Sends typed text, or a card submission when given an object. */
   say(text: string): Promise<Reply[]> {
     return this.send({ type: 'message', text });
   }
@@ -38,26 +55,16 @@ export class Chat {
   }
 
   /** Presses the button with this title on the most recent reply that has one. */
-  async pressButton(replies: readonly Reply[], title: string): Promise<Reply[]> {
+  async pressButton(replies: readonly Reply[], title: string, extra: Record<string, unknown> = {}): Promise<Reply[]> {
     const button = [...replies].reverse().flatMap((r) => r.buttons).find((b) => b.title === title);
     if (!button) throw new Error(`no button "${title}" in: ${replies.flatMap((r) => r.buttons.map((b) => b.title)).join(', ')}`);
-    return this.press(button.data as Record<string, unknown>);
+    return this.press({ ...(button.data as Record<string, unknown>), ...extra });
   }
 
   async send(activity: Partial<Activity>): Promise<Reply[]> {
-    const { conversationType = 'personal', conversationId = 'conv-1', userId = 'user-1' } = this.options;
-    await this.adapter.processActivity({
-      id: `act-${++this.count}`,
-      channelId: 'msteams',
-      serviceUrl: 'https://smba.example.invalid/',
-      from: { id: userId, name: 'Test User', aadObjectId: `aad-${userId}` },
-      recipient: { id: 'bot-1', name: 'Smartcard Assistant' },
-      conversation: { id: conversationId, conversationType, isGroup: conversationType !== 'personal', name: '' },
-      ...activity,
-    });
-    const replies: Reply[] = [];
-    while (this.adapter.activeQueue.length > 0) replies.push(toReply(this.adapter.getNextReply()));
-    return replies;
+    const { replies, outcome } = await this.conversation.send(activity);
+    this.lastOutcome = outcome;
+    return replies.map(toReply);
   }
 }
 
@@ -73,22 +80,7 @@ export function cardsOf(replies: readonly Reply[]): unknown[] {
 
 function toReply(activity: Partial<Activity>): Reply {
   const cards = (activity.attachments ?? []).filter((a) => a.contentType === 'application/vnd.microsoft.card.adaptive').map((a) => a.content as unknown);
-  const texts: string[] = activity.text ? [activity.text] : [];
-  const buttons: { title: string; data: unknown }[] = [];
-  const walk = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(walk);
-    if (typeof node !== 'object' || node === null) return;
-    const n = node as Record<string, unknown>;
-    if (typeof n['text'] === 'string') texts.push(n['text']);
-    if (n['type'] === 'FactSet' && Array.isArray(n['facts'])) {
-      for (const f of n['facts'] as { title?: string; value?: string }[]) texts.push(`${f.title ?? ''}: ${f.value ?? ''}`);
-    }
-    if (typeof n['type'] === 'string' && n['type'].startsWith('Action.') && typeof n['title'] === 'string') {
-      buttons.push({ title: n['title'], data: n['data'] });
-      texts.push(`[${n['title']}]`);
-    }
-    for (const [key, value] of Object.entries(n)) if (key !== 'facts' && key !== 'data') walk(value);
-  };
-  cards.forEach(walk);
-  return { activity, text: texts.join('\n'), cards, buttons };
+  const flat = cards.map(cardToText);
+  const text = [activity.text ?? '', ...flat.map((f) => f.text)].filter((t) => t !== '').join('\n');
+  return { activity, text, cards, buttons: flat.flatMap((f) => f.buttons) };
 }

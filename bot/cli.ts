@@ -1,0 +1,188 @@
+import dotenv from 'dotenv';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { MemoryStorage, type Activity } from 'botbuilder';
+import { Low, Memory } from 'lowdb';
+import { z } from 'zod';
+import { cardToText } from '../cards/flatten.js';
+import { createApp, type App } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { LocalConversation } from './localConversation.js';
+import { LowdbQuestionLog, openLowdbQuestionLog, type QuestionLogData } from './storage/lowdbQuestionLog.js';
+import { KnowledgeError } from '../knowledge/sources.js';
+
+/** One answer as `ask --json` prints it: the contract scripts and the eval rely on. */
+export interface AskResult {
+  readonly text: string;
+  readonly kind: 'answer' | 'clarify' | 'flow' | 'none';
+  readonly id: string | null;
+  readonly title: string | null;
+  readonly confidence: number;
+  readonly reply: string;
+  readonly suggestions: readonly string[];
+}
+
+const usage = `Usage:
+  npm run --silent ask -- [--json] "question"            the reply as a person would read it (or as JSON)
+  npm run --silent ask -- --json --batch FILE            one JSON result per line for a JSON Lines file of {"text": ...}
+  npm run --silent eval -- FILE                           check replies against {"text","kind"?,"mustInclude"?,"mustNotInclude"?} lines
+  npm run --silent cli -- report questions [--json]       unanswered and unhelpful questions, newest first`;
+
+/** Asks each question in a fresh conversation with the real bot, in process, on throwaway stores. */
+export class Asker {
+  private count = 0;
+
+  private constructor(private readonly app: App) {}
+
+  static async open(config: Config): Promise<Asker> {
+    const now = () => new Date();
+    // The command line must not add its questions to the RA team's real report.
+    const questionLog = new LowdbQuestionLog(new Low<QuestionLogData>(new Memory(), { unanswered: [], feedback: [] }), 1, now);
+    return new Asker(await createApp(config, { storage: new MemoryStorage(), questionLog }));
+  }
+
+  async ask(text: string): Promise<AskResult> {
+    const conversation = new LocalConversation((context) => this.app.handleTurn(context), { conversationId: `cli-${++this.count}` });
+    const { replies, outcome } = await conversation.send({ type: 'message', text });
+    return {
+      text,
+      kind: outcome?.kind ?? 'none',
+      id: outcome?.id ?? null,
+      title: outcome?.title ?? null,
+      confidence: outcome?.confidence ?? 0,
+      reply: replies.map(readable).join('\n\n'),
+      suggestions: outcome?.suggestions ?? [],
+    };
+  }
+}
+
+/** An activity as plain text: its text, then each card flattened. */
+function readable(activity: Partial<Activity>): string {
+  const cards = (activity.attachments ?? []).map((a) => cardToText(a.content).text);
+  return [activity.text ?? '', ...cards].filter((t) => t !== '').join('\n');
+}
+
+const evalLine = z.object({
+  text: z.string().min(1),
+  kind: z.enum(['answer', 'clarify', 'flow', 'none']).optional(),
+  mustInclude: z.array(z.union([z.string(), z.array(z.string()).min(1)])).optional(),
+  mustNotInclude: z.array(z.string()).optional(),
+});
+
+/** What an eval line got wrong, or an empty list. */
+export function evalFailures(expected: z.infer<typeof evalLine>, result: AskResult): string[] {
+  const reply = result.reply.toLowerCase();
+  const failures: string[] = [];
+  if (expected.kind && expected.kind !== result.kind) failures.push(`kind is ${result.kind}, expected ${expected.kind}`);
+  for (const need of expected.mustInclude ?? []) {
+    const options = typeof need === 'string' ? [need] : need;
+    if (!options.some((o) => reply.includes(o.toLowerCase()))) failures.push(`reply lacks ${options.map((o) => JSON.stringify(o)).join(' or ')}`);
+  }
+  for (const banned of expected.mustNotInclude ?? []) {
+    if (reply.includes(banned.toLowerCase())) failures.push(`reply contains ${JSON.stringify(banned)}`);
+  }
+  return failures;
+}
+
+async function readJsonLines<T>(file: string, schema: z.ZodType<T>): Promise<T[]> {
+  const lines = (await readFile(file, 'utf8')).split('\n');
+  const out: T[] = [];
+  const problems: string[] = [];
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    let json: unknown;
+    try {
+      json = JSON.parse(line) as unknown;
+    } catch {
+      problems.push(`line ${i + 1}: not JSON`);
+      return;
+    }
+    const parsed = schema.safeParse(json);
+    if (parsed.success) out.push(parsed.data);
+    else problems.push(`line ${i + 1}: ${parsed.error.issues.map((x) => `${x.path.join('.') || 'line'} ${x.message}`).join('; ')}`);
+  });
+  if (problems.length > 0) throw new UsageError(`${file} has bad lines:\n${problems.join('\n')}`);
+  return out;
+}
+
+class UsageError extends Error {}
+
+async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const [command, ...rest] = argv;
+  const flags = new Set(rest.filter((a) => a.startsWith('--')));
+  const words = rest.filter((a, i) => !a.startsWith('--') && rest[i - 1] !== '--batch');
+  const config = loadConfig({ ...env, LOG_LEVEL: 'silent' });
+
+  if (command === 'ask') {
+    const asker = await Asker.open(config);
+    const batchIndex = rest.indexOf('--batch');
+    if (batchIndex >= 0) {
+      const file = rest[batchIndex + 1];
+      if (!file) throw new UsageError('--batch needs a file');
+      for (const { text } of await readJsonLines(file, z.object({ text: z.string().min(1) }))) {
+        console.log(JSON.stringify(await asker.ask(text)));
+      }
+      return 0;
+    }
+    const question = words.join(' ').trim();
+    if (!question) throw new UsageError('ask needs a question');
+    const result = await asker.ask(question);
+    console.log(flags.has('--json') ? JSON.stringify(result) : result.reply);
+    return 0;
+  }
+
+  if (command === 'eval') {
+    const file = words[0];
+    if (!file) throw new UsageError('eval needs a JSON Lines file');
+    const asker = await Asker.open(config);
+    let passed = 0;
+    let failed = 0;
+    for (const expected of await readJsonLines(file, evalLine)) {
+      const result = await asker.ask(expected.text);
+      const failures = evalFailures(expected, result);
+      if (failures.length === 0) passed++;
+      else {
+        failed++;
+        console.log(`FAIL ${JSON.stringify(expected.text)} -> ${result.kind} ${result.id ?? ''} (${result.confidence}): ${failures.join('; ')}`);
+      }
+    }
+    console.log(`${passed} passed, ${failed} failed`);
+    return failed === 0 ? 0 : 1;
+  }
+
+  if (command === 'report' && words[0] === 'questions') {
+    const log = await openLowdbQuestionLog(path.join(config.dataDir, 'questions.json'), config.questionLogDays, () => new Date());
+    const rows = await log.report();
+    if (flags.has('--json')) {
+      console.log(JSON.stringify(rows, null, 2));
+      return 0;
+    }
+    if (rows.length === 0) {
+      console.log('No unanswered or unhelpful questions yet.');
+      return 0;
+    }
+    for (const row of rows) {
+      const what = row.kind === 'unanswered' ? `unanswered: "${row.subject}"` : `unhelpful answer: ${row.subject}`;
+      console.log(`${row.count}x  ${row.lastAt.slice(0, 16).replace('T', ' ')}  ${what}`);
+      for (const detail of row.details.slice(0, 3)) console.log(`      ${detail}`);
+    }
+    return 0;
+  }
+
+  throw new UsageError(command ? `unknown command "${[command, ...words].join(' ')}"` : 'no command given');
+}
+
+// Run only as a program, so tests can import Asker and evalFailures.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  dotenv.config({ quiet: true });
+  main(process.argv.slice(2), process.env).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      if (error instanceof UsageError) console.error(`${error.message}\n\n${usage}`);
+      else if (error instanceof ConfigError || error instanceof KnowledgeError) console.error(error.message);
+      else console.error(error);
+      process.exit(2);
+    },
+  );
+}

@@ -1,0 +1,50 @@
+import answerTemplate from './templates/answer.json' with { type: 'json' };
+import clarifyTemplate from './templates/clarify.json' with { type: 'json' };
+import notFoundTemplate from './templates/notFound.json' with { type: 'json' };
+import { bindTemplate, type AdaptiveCardJson } from './render.js';
+
+/** A knowledge-base answer as the answer card shows it. */
+export interface AnswerCardData {
+  readonly id: string;
+  readonly title: string;
+  readonly answer: string;
+  readonly regional: readonly { readonly area: string; readonly text: string }[];
+  readonly areaUnknown: boolean;
+  readonly sourceLine: string;
+  readonly followUps: readonly { readonly id: string; readonly title: string }[];
+  /** The question that led here (already redacted), carried back with feedback. */
+  readonly question: string;
+  /** Helpful / Not helpful buttons; off when the card is pasted into another chat. */
+  readonly feedback: boolean;
+}
+
+/** The answer, its source line, follow-up buttons and Helpful / Not helpful with an optional comment. */
+export function renderAnswerCard(data: AnswerCardData): AdaptiveCardJson {
+  return bindTemplate(answerTemplate, data);
+}
+
+/** Articles offered as buttons: "did you mean" (with "None of these" when there was a question) or a list of common questions. */
+export interface ClarifyCardData {
+  readonly heading: string;
+  readonly detail: string;
+  readonly question: string;
+  readonly candidates: readonly { readonly id: string; readonly title: string }[];
+}
+
+export function renderClarifyCard(data: ClarifyCardData): AdaptiveCardJson {
+  return bindTemplate(clarifyTemplate, data);
+}
+
+/** What the assistant says when it does not know: who to ask instead. */
+export interface NotFoundCardData {
+  readonly heading: string;
+  readonly detail: string;
+  readonly contact: string;
+  /** True only when the question really was stored for the RA team. */
+  readonly noted: boolean;
+  readonly askWorkplace: boolean;
+}
+
+export function renderNotFoundCard(data: NotFoundCardData): AdaptiveCardJson {
+  return bindTemplate(notFoundTemplate, data);
+}

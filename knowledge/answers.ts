@@ -1,0 +1,93 @@
+import type { Article } from './articles.js';
+import type { RaTeam, RaTeamDirectory } from './raTeams.js';
+import type { SourceCatalogue } from './sources.js';
+import { areaOptions, areaTitle, type Area, type WorkplaceKind } from './workplace.js';
+
+/** What the reader's answer depends on: where they work, when known, and the configured team emails. */
+export interface AnswerContext {
+  readonly workplace?: { readonly kind: WorkplaceKind; readonly area: Area } | undefined;
+  /** An area the question itself names ("pharmacy in Southampton"), used when the workplace is unknown. */
+  readonly namedArea?: Area | undefined;
+}
+
+/** An article's answer ready to show: placeholders filled and the right regional parts chosen. */
+export interface RenderedAnswer {
+  readonly text: string;
+  /** Each area's part when the area is unknown, or the one part for the reader's area. */
+  readonly regional: readonly { readonly area: string; readonly text: string }[];
+  /** True when the answer differs by area and the reader's area is unknown, so they may be asked. */
+  readonly areaUnknown: boolean;
+  readonly sourceLine: string;
+}
+
+/** Fills articles' contact placeholders and picks regional parts, from the RA team file and configuration. */
+export class AnswerRenderer {
+  constructor(
+    private readonly teams: RaTeamDirectory,
+    private readonly emails: ReadonlyMap<string, string>,
+    private readonly sources: SourceCatalogue,
+  ) {}
+
+  render(article: Article, context: AnswerContext): RenderedAnswer {
+    const area = context.workplace?.area ?? context.namedArea;
+    const parts = article.regional ?? {};
+    const known = area !== undefined && parts[area] !== undefined;
+    const regional = known
+      ? [{ area: areaTitle(area), text: this.fill(parts[area] ?? '', context) }]
+      : areaOptions.flatMap((o) => (parts[o.value] ? [{ area: o.title, text: this.fill(parts[o.value] ?? '', context) }] : []));
+    return {
+      text: this.fill(article.answer, context),
+      regional,
+      areaUnknown: !known && regional.length > 0,
+      sourceLine: this.sourceLine(article),
+    };
+  }
+
+  /** "From <page> and <page>, reviewed <date>." */
+  sourceLine(article: Article): string {
+    const titles = article.sources.map((ref) => (typeof ref === 'string' ? this.sources.title(ref) : ref.title));
+    const list = titles.length <= 1 ? titles.join('') : `${titles.slice(0, -1).join(', ')} and ${titles.at(-1) ?? ''}`;
+    return `From ${list}, reviewed ${longDate(article.reviewed)}.`;
+  }
+
+  /** One team's phone, with its email when configured. */
+  contact(team: RaTeam): string {
+    const email = this.emails.get(team.id);
+    return email ? `${team.phone} or ${email}` : team.phone;
+  }
+
+  /** The reader's own RA team and how to reach it, or every team's when their workplace is unknown. */
+  myContact(context: AnswerContext): string {
+    if (context.workplace) {
+      const match = this.teams.forWorkplace(context.workplace.kind, context.workplace.area);
+      return match.kind === 'team' ? `${match.team.name} (${this.contact(match.team)})` : match.fallback.inSentence;
+    }
+    const named = context.namedArea ? this.teams.teams.filter((t) => t.covers.some((c) => c.area === context.namedArea)) : [];
+    const teams = named.length > 0 ? named : this.teams.teams;
+    return teams.map((t) => `${t.name}, ${t.serves.replace(/\.$/, '').replace(/^./, (c) => c.toLowerCase())}: ${this.contact(t)}`).join('; ');
+  }
+
+  private fill(text: string, context: AnswerContext): string {
+    return text
+      .replace(/\{\{\s*([a-z0-9-]+)\.([a-z]+)\s*\}\}/g, (whole, teamId: string, field: string) => {
+        if (teamId === 'my') return field === 'name' ? this.myName(context) : this.myContact(context);
+        const team = this.teams.teams.find((t) => t.id === teamId);
+        if (!team) return whole;
+        if (field === 'name') return team.name;
+        if (field === 'phone') return team.phone;
+        if (field === 'offices') return team.offices.join(' and ');
+        return this.contact(team);
+      })
+      .trim();
+  }
+
+  private myName(context: AnswerContext): string {
+    if (!context.workplace) return 'your RA team';
+    const match = this.teams.forWorkplace(context.workplace.kind, context.workplace.area);
+    return match.kind === 'team' ? match.team.name : 'your local RA team';
+  }
+}
+
+function longDate(iso: string): string {
+  return new Date(`${iso}T00:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+}
