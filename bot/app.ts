@@ -37,6 +37,8 @@ export interface App {
   readonly adapter: CloudAdapter;
   readonly logger: Logger;
   readonly version: string;
+  /** Every knowledge-base article id, so tools can walk them all. */
+  articleIds(): string[];
   /** Runs one turn through the bot, for adapters other than the HTTP one (tests drive it with TestAdapter). */
   readonly handleTurn: (context: TurnContext) => Promise<void>;
   /** Listens on the configured host and port (port 0 picks a free one); resolves with the base URL. */
@@ -115,6 +117,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     logger,
     version,
     handleTurn,
+    articleIds: () => knowledge.articles.map((a) => a.id),
     start: () =>
       new Promise<string>((resolve, reject) => {
         // restify re-emits the http server's errors (EADDRINUSE, EACCES) on itself.

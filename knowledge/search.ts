@@ -37,9 +37,12 @@ export interface SearchSettings {
   readonly anchors: readonly string[];
 }
 
-/** Words that say something is wrong without saying what: a question made only of these is vague, not off-topic. */
-const vagueWords = ['work', 'working', 'broken', 'problem', 'issue', 'error', 'help', 'sort', 'fix', 'wrong', 'stuck', 'add', 'someone', 'code', 'access', 'change', 'update', 'new', 'login', 'sign', 'thing', 'smartcard'];
-const vagueStems = new Set(vagueWords.map((w) => stemmer(w)));
+/** Words that say something is wrong without saying what: a question of only these is about the card, so offer the common problems. */
+const problemWords = ['work', 'working', 'broken', 'problem', 'issue', 'error', 'help', 'sort', 'fix', 'wrong', 'stuck', 'thing', 'smartcard'];
+/** Words that name an action without its object: a question of only these and problem words gets "did you mean" from what it matches. */
+const actionWords = ['add', 'someone', 'code', 'access', 'change', 'update', 'new', 'login', 'sign'];
+const problemStems = new Set(problemWords.map((w) => stemmer(w)));
+const vagueStems = new Set([...problemWords, ...actionWords].map((w) => stemmer(w)));
 
 /**
  * Finds the article that answers a question. Questions and articles go through the same normaliser
@@ -53,6 +56,8 @@ export class KnowledgeBase {
   private readonly byId: ReadonlyMap<string, Article>;
   private readonly normaliser: Normaliser;
   private readonly vectors: ReadonlyMap<string, { readonly weights: ReadonlyMap<string, number>; readonly norm: number }>;
+  /** Each article's questions (title and variants) as term sets, for recognising a question asked word for word. */
+  private readonly questions: ReadonlyMap<string, readonly ReadonlySet<string>[]>;
   private readonly idf: ReadonlyMap<string, number>;
   private readonly unknownWeight: number;
   private readonly spelling: Fuse<string>;
@@ -68,21 +73,26 @@ export class KnowledgeBase {
     this.articles = articles;
     this.byId = new Map(articles.map((a) => [a.id, a]));
     this.normaliser = new Normaliser(synonyms);
-    this.commonProblems = articles.filter((a) => settings.commonProblems.includes(a.id)).map((article) => ({ article, confidence: 0 }));
+    this.commonProblems = settings.commonProblems.flatMap((id) => {
+      const article = this.byId.get(id);
+      return article ? [{ article, confidence: 0 }] : [];
+    });
     this.anchors = settings.anchors.map((a) => this.normaliser.terms(a)).filter((terms) => terms.length > 0);
 
     // How strongly each article uses each term: once per question that says it, less for keywords, least for answer text.
     const strength = new Map<string, Map<string, number>>();
+    const questions = new Map<string, Set<string>[]>();
     for (const article of articles) {
       const counts = new Map<string, number>();
-      for (const text of [article.title, ...article.variants]) {
-        for (const t of new Set(this.normaliser.terms(text))) counts.set(t, (counts.get(t) ?? 0) + 1);
-      }
+      const sets = [article.title, ...article.variants].map((text) => new Set(this.normaliser.terms(text)));
+      for (const set of sets) for (const t of set) counts.set(t, (counts.get(t) ?? 0) + 1);
+      questions.set(article.id, sets);
       const add = (text: string, weight: number) => this.normaliser.terms(text).forEach((t) => counts.set(t, counts.get(t) ?? weight));
       article.keywords.forEach((k) => add(k, 0.5));
       add([article.answer, ...Object.values(article.regional ?? {})].join(' '), 0.25);
       strength.set(article.id, counts);
     }
+    this.questions = questions;
     const df = new Map<string, number>();
     for (const counts of strength.values()) for (const t of counts.keys()) df.set(t, (df.get(t) ?? 0) + 1);
     this.idf = new Map([...df].map(([t, n]) => [t, Math.log(1 + articles.length / n)]));
@@ -125,7 +135,8 @@ export class KnowledgeBase {
     const said = [...terms, ...unknown];
     // "It's not working" is about the card until shown otherwise: ask which problem rather than give up.
     if (said.length > 0 && said.every((t) => vagueStems.has(t))) {
-      return { kind: 'clarify', confidence, candidates: candidates.length > 0 ? candidates : this.commonProblems };
+      const onlyProblem = said.every((t) => problemStems.has(t));
+      return { kind: 'clarify', confidence, candidates: onlyProblem || candidates.length === 0 ? this.commonProblems.slice(0, 3) : candidates };
     }
     if (!top || confidence < this.bands.clarify) return { kind: 'none', confidence, candidates };
     // Off-topic questions share common words with articles ("book", "leave"); without a smartcard term, only a near-exact match counts.
@@ -166,12 +177,25 @@ export class KnowledgeBase {
       if (!vector) continue;
       let dot = 0;
       for (const t of terms) dot += weight(t) * (vector.weights.get(t) ?? 0);
-      if (dot > 0) hits.push({ article, confidence: round(dot / (queryNorm * vector.norm)) });
+      if (dot === 0) continue;
+      const centroid = dot / (queryNorm * vector.norm);
+      // A question asked (nearly) word for word as one of the article's own is that article, however broad it is.
+      const verbatim = Math.max(0, ...(this.questions.get(article.id) ?? []).map((q) => setCosine(terms, q, weight, queryNorm)));
+      hits.push({ article, confidence: round(verbatim >= 0.9 ? Math.max(centroid, verbatim) : centroid) });
     }
     return hits.sort((a, b) => b.confidence - a.confidence || a.article.id.localeCompare(b.article.id));
   }
 }
 
+
+/** IDF-weighted cosine between a question's terms and one stored question's term set. */
+function setCosine(terms: readonly string[], question: ReadonlySet<string>, weight: (t: string) => number, queryNorm: number): number {
+  let shared = 0;
+  let mass = 0;
+  for (const t of question) mass += weight(t) ** 2;
+  for (const t of terms) if (question.has(t)) shared += weight(t) ** 2;
+  return mass === 0 ? 0 : shared / (queryNorm * Math.sqrt(mass));
+}
 
 function round(n: number): number {
   return Math.round(n * 1000) / 1000;

@@ -12,6 +12,9 @@ const stopwords = new Set(
     .split(' '),
 );
 
+/** The canonical term whose forms are dropped rather than matched. */
+const ignored = 'ignore';
+
 /** A synonym table: canonical term to the forms users type. */
 export type SynonymTable = Readonly<Record<string, readonly string[]>>;
 
@@ -43,13 +46,11 @@ export class Normaliser {
     const out: string[] = [];
     for (const raw of t.split(/\s+/)) {
       if (raw === '') continue;
-      const folded = /^__(.+)__$/.exec(raw)?.[1];
+      const folded = /^__(.+)__$/.exec(raw)?.[1] ?? this.words.get(raw);
       if (folded) {
-        out.push(folded);
+        if (folded !== ignored) out.push(folded);
         continue;
       }
-      const word = this.words.get(raw);
-      if (word) out.push(word);
       else if (!stopwords.has(raw) && raw.length > 1) out.push(stemmer(raw));
     }
     return out;

@@ -74,7 +74,11 @@ export function buildReport(data: QuestionLogData): QuestionReportRow[] {
   const add = (kind: QuestionReportRow['kind'], key: string, subject: string, at: string, detail?: string) => {
     const row = rows.get(`${kind}:${key}`) ?? { kind, subject, count: 0, lastAt: at, details: [] };
     row.count++;
-    if (at >= row.lastAt) row.lastAt = at;
+    // The newest wording stands for the group.
+    if (at >= row.lastAt) {
+      row.lastAt = at;
+      row.subject = subject;
+    }
     if (detail) row.details.push({ at, text: detail });
     rows.set(`${kind}:${key}`, row);
   };

@@ -73,8 +73,13 @@ describe('cards', () => {
     }
     await collect(personal.say('my ra team'));
     await collect(personal.say('gibberish'));
+    await collect(new Chat(app, { conversationId: 'faq' }).say('ask a question'));
+    for (const question of ['card', "it's not working", 'who do I contact about smartcards', 'lost my card', 'what is FFFFF', 'tell me a joke']) {
+      await collect(new Chat(app, { conversationId: `faq-${question}` }).say(question));
+    }
+    for (const article of app.articleIds()) await collect(new Chat(app, { conversationId: `article-${article}` }).press({ verb: 'faq.open', article }));
     const cards = cardsOf(sent);
-    expect(cards.length).to.be.at.least(15);
+    expect(cards.length).to.be.at.least(60);
     for (const card of cards) expect(validateCard(card), JSON.stringify(card).slice(0, 200)).to.deep.equal([]);
   });
 

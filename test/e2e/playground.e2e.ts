@@ -231,4 +231,21 @@ describe('Smartcard Assistant in the Microsoft 365 Agents Playground (browser)',
     expect(text).to.include("Thanks, I'll remember where you work. Your RA team:");
     expect(text).to.include('01202 541604');
   });
+
+  it('when I type a question in my own words, I get a sourced answer, and pressing "Helpful" thanks me', async () => {
+    await openPlayground();
+    const answer = await replyCard('Omnikey', () => type('spinning arrows when I try to renew my certificates'));
+    expect(await answer.innerText()).to.match(/From .+, reviewed /);
+    await button(answer, 'Helpful').click();
+    await page.getByText('Thanks for letting me know.').first().waitFor();
+  });
+
+  it('when I ask something vague, I am asked which I meant, and choosing one shows that answer', async () => {
+    await openPlayground();
+    const choices = await replyCard('Did you mean one of these?', () => type("it's not working"));
+    await button(choices, 'None of these').waitFor();
+    const title = (await choices.getByRole('button').first().innerText()).trim();
+    const answer = await replyCard('reviewed', () => choices.getByRole('button').first().click());
+    expect(await answer.innerText()).to.include(title);
+  });
 });

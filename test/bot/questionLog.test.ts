@@ -1,0 +1,92 @@
+import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Low, Memory } from 'lowdb';
+import type { QuestionLog } from '../../dialogs/ports.js';
+import { LowdbQuestionLog, openLowdbQuestionLog, type QuestionLogData } from '../../bot/storage/lowdbQuestionLog.js';
+
+/** The rules every QuestionLog keeps, run against each implementation. */
+function questionLogContract(name: string, make: (now: () => Date) => Promise<QuestionLog>): void {
+  describe(`${name} (QuestionLog contract)`, () => {
+    let clock = new Date('2026-11-21T10:00:00Z');
+    const now = () => clock;
+
+    it('when nothing was recorded, the report is empty', async () => {
+      expect(await (await make(now)).report()).to.deep.equal([]);
+    });
+
+    it('when the same question is asked in different case and spacing, it is one row with a count', async () => {
+      const log = await make(now);
+      await log.recordUnanswered({ question: 'Claim mileage?', at: '2026-11-21T09:00:00.000Z' });
+      await log.recordUnanswered({ question: 'claim   mileage?', at: '2026-11-21T09:30:00.000Z' });
+      const [row] = await log.report();
+      expect(row).to.deep.include({ kind: 'unanswered', count: 2, lastAt: '2026-11-21T09:30:00.000Z', subject: 'claim   mileage?' });
+    });
+
+    it('helpful ratings are not in the report; unhelpful ones are grouped by article with their comments, newest first', async () => {
+      const log = await make(now);
+      await log.recordFeedback({ articleId: 'card-series', helpful: true, at: '2026-11-21T09:00:00.000Z' });
+      await log.recordFeedback({ articleId: 'card-series', helpful: false, comment: 'old', at: '2026-11-21T09:10:00.000Z' });
+      await log.recordFeedback({ articleId: 'card-series', helpful: false, question: 'what series', comment: 'new', at: '2026-11-21T09:20:00.000Z' });
+      await log.recordUnanswered({ question: 'older question', at: '2026-11-21T08:00:00.000Z' });
+      const rows = await log.report();
+      expect(rows.map((r) => [r.kind, r.subject, r.count])).to.deep.equal([
+        ['unhelpful', 'card-series', 2],
+        ['unanswered', 'older question', 1],
+      ]);
+      expect(rows[0]?.details).to.deep.equal(['asked "what series", said "new"', 'said "old"']);
+    });
+
+    it('entries older than the retention period are dropped', async () => {
+      const log = await make(now);
+      await log.recordUnanswered({ question: 'ancient', at: '2026-01-01T00:00:00.000Z' });
+      clock = new Date('2026-11-21T10:00:00Z');
+      await log.recordUnanswered({ question: 'recent', at: '2026-11-21T09:00:00.000Z' });
+      expect((await log.report()).map((r) => r.subject)).to.deep.equal(['recent']);
+    });
+  });
+}
+
+const memory = (now: () => Date) =>
+  Promise.resolve(new LowdbQuestionLog(new Low<QuestionLogData>(new Memory(), { unanswered: [], feedback: [] }), 180, now));
+
+questionLogContract('LowdbQuestionLog in memory', memory);
+
+describe('LowdbQuestionLog on a file', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'sa-qlog-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  questionLogContract('LowdbQuestionLog on a JSON file', (now) => openLowdbQuestionLog(path.join(mkdtempSync(path.join(os.tmpdir(), 'sa-qlogc-')), 'q.json'), 180, now));
+
+  it('when the bot restarts, the report still has what was recorded', async () => {
+    const file = path.join(dir, 'questions.json');
+    const first = await openLowdbQuestionLog(file, 180, () => new Date('2026-11-21T10:00:00Z'));
+    await first.recordUnanswered({ question: 'kept', at: '2026-11-21T09:00:00.000Z' });
+    const second = await openLowdbQuestionLog(file, 180, () => new Date('2026-11-21T10:00:00Z'));
+    expect((await second.report())[0]?.subject).to.equal('kept');
+  });
+
+  it('when a write fails, it is rejected, nothing half-written stays in memory, and later writes work', async () => {
+    let fail = true;
+    const adapter = new Memory<QuestionLogData>();
+    const write = adapter.write.bind(adapter);
+    adapter.write = async (data) => {
+      if (fail) throw new Error('disk full');
+      return write(data);
+    };
+    const log = new LowdbQuestionLog(new Low(adapter, { unanswered: [], feedback: [] }), 180, () => new Date('2026-11-21T10:00:00Z'));
+    let rejected = false;
+    await log.recordUnanswered({ question: 'lost', at: '2026-11-21T09:00:00.000Z' }).catch(() => (rejected = true));
+    expect(rejected).to.equal(true);
+    expect(await log.report()).to.deep.equal([]);
+    fail = false;
+    await log.recordUnanswered({ question: 'saved', at: '2026-11-21T09:05:00.000Z' });
+    expect((await log.report()).map((r) => r.subject)).to.deep.equal(['saved']);
+  });
+});
