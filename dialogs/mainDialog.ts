@@ -1,6 +1,7 @@
 import { CardFactory, MessageFactory, type Activity, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import {
   ComponentDialog,
+  type Dialog,
   DialogSet,
   DialogTurnStatus,
   WaterfallDialog,
@@ -12,6 +13,7 @@ import {
 import { renderAboutCard } from '../cards/aboutCard.js';
 import { renderHelpCard, renderWelcomeCard, type MenuEntry } from '../cards/menuCard.js';
 import { mentionsSecret } from '../knowledge/privacy.js';
+import type { FlowId } from '../knowledge/articles.js';
 import { Faq, type FaqDeps } from './faq.js';
 import { classifyInput, normalise, type GlobalCommand, type TurnInput } from './input.js';
 import { WorkplaceDialog, type WorkplaceDialogDeps } from './workplaceDialog.js';
@@ -26,6 +28,11 @@ interface Capability extends MenuEntry {
 /** What the main dialog needs from the composition root. */
 export interface MainDialogDeps extends WorkplaceDialogDeps, FaqDeps {
   readonly version: string;
+  /**
+   * Guided flows by the id articles name in `flow:`. A question whose article has a registered flow starts
+   * the flow; until a flow is registered, its questions are answered by the article.
+   */
+  readonly flows?: ReadonlyMap<FlowId, Dialog>;
 }
 
 interface RouteOptions {
@@ -46,8 +53,12 @@ export class MainDialog extends ComponentDialog {
 
   constructor(private readonly deps: MainDialogDeps) {
     super(MainDialog.id);
-    // Guided flows register here as they are built; until then their questions get their articles.
-    this.faq = new Faq(deps, new Set());
+    const flows = deps.flows ?? new Map<FlowId, Dialog>();
+    for (const [flowId, dialog] of flows) {
+      if (dialog.id !== flowId) throw new Error(`flow ${flowId} is registered with a dialog whose id is ${dialog.id}`);
+      this.addDialog(dialog);
+    }
+    this.faq = new Faq(deps, new Set(flows.keys()));
     this.capabilities = [
       {
         id: 'ask',
