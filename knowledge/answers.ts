@@ -64,7 +64,7 @@ export class AnswerRenderer {
     }
     const named = context.namedArea ? this.teams.teams.filter((t) => t.covers.some((c) => c.area === context.namedArea)) : [];
     const teams = named.length > 0 ? named : this.teams.teams;
-    return teams.map((t) => `${t.name}, ${t.serves.replace(/\.$/, '').replace(/^./, (c) => c.toLowerCase())}: ${this.contact(t)}`).join('; ');
+    return teams.map((t) => `${t.name} (${t.inBrief}): ${this.contact(t)}`).join('; ');
   }
 
   private fill(text: string, context: AnswerContext): string {

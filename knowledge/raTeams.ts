@@ -6,6 +6,8 @@ const teamSchema = z.object({
   id: z.string().regex(/^[a-z0-9-]+$/),
   name: z.string().min(1),
   serves: z.string().min(1),
+  /** Who the team serves in a few words, for a list of teams ("Dorset"). */
+  inBrief: z.string().min(1).max(60),
   covers: z.array(z.object({ area: z.enum(areas), workplaces: z.array(z.enum(workplaceKinds)).min(1) })).min(1),
   phone: z.string().regex(/^0\d{3} ?\d{3} ?\d{4}$|^0\d{4} ?\d{6}$/, 'must be a UK phone number like 0300 5610429'),
   offices: z.array(z.string().min(1)),

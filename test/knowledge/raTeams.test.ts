@@ -46,8 +46,8 @@ describe('knowledge: RA teams and sources', () => {
     const sources = parseSources(shipped('sources'));
     const broken = {
       teams: [
-        { id: 'a', name: 'A', serves: 'x', covers: [{ area: 'dorset', workplaces: ['pharmacy'] }], phone: '0300 5610429', offices: [], notes: [], source: 'seed:nope' },
-        { id: 'a', name: 'B', serves: 'x', covers: [{ area: 'dorset', workplaces: ['pharmacy'] }], phone: '01202 541604', offices: [], notes: [], source: 'seed:000_ae3953f2dc3337d3.txt' },
+        { id: 'a', name: 'A', serves: 'x', inBrief: 'x', covers: [{ area: 'dorset', workplaces: ['pharmacy'] }], phone: '0300 5610429', offices: [], notes: [], source: 'seed:nope' },
+        { id: 'a', name: 'B', serves: 'x', inBrief: 'x', covers: [{ area: 'dorset', workplaces: ['pharmacy'] }], phone: '01202 541604', offices: [], notes: [], source: 'seed:000_ae3953f2dc3337d3.txt' },
       ],
       fallback: { name: 'F', inSentence: 'f', serves: 'x', notes: [], source: 'seed:000_ae3953f2dc3337d3.txt' },
     };
