@@ -25,7 +25,8 @@ const id = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'ids are lower-case word
 
 const articleSchema = z.object({
   id,
-  title: z.string().min(3).max(80),
+  // Titles are button labels too; Teams cuts longer ones off.
+  title: z.string().min(3).max(50),
   variants: z.array(z.string().min(2).max(200)).min(6, 'needs at least 6 question variants'),
   keywords: z.array(z.string().min(2)).default([]),
   answer: z.string().min(10),
