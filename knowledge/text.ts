@@ -49,16 +49,11 @@ export class Normaliser {
       const folded = /^__(.+)__$/.exec(raw)?.[1] ?? this.words.get(raw);
       if (folded) {
         if (folded !== ignored) out.push(folded);
-        continue;
+      } else if (!stopwords.has(raw) && raw.length > 1) {
+        out.push(stemmer(raw));
       }
-      else if (!stopwords.has(raw) && raw.length > 1) out.push(stemmer(raw));
     }
     return out;
-  }
-
-  /** Whether a raw word is a known synonym form (before stemming). */
-  isSynonym(word: string): boolean {
-    return this.words.has(word);
   }
 }
 
