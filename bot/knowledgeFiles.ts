@@ -4,6 +4,7 @@ import { KnowledgeError, parseSources, type SourceCatalogue } from '../knowledge
 import { parseRaTeams, type RaTeamDirectory } from '../knowledge/raTeams.js';
 import { parseArticles, type Article } from '../knowledge/articles.js';
 import { KnowledgeBase } from '../knowledge/search.js';
+import { parseTrees, type Tree } from '../knowledge/trees.js';
 import { parseSearchSettings, parseSynonyms } from '../knowledge/searchSettings.js';
 import { parse as parseYaml } from 'yaml';
 
@@ -13,36 +14,38 @@ export interface Knowledge {
   readonly raTeams: RaTeamDirectory;
   readonly articles: readonly Article[];
   readonly kb: KnowledgeBase;
+  readonly trees: readonly Tree[];
 }
 
 /** Reads and validates every knowledge file under `dir`; a bad file stops start-up with its problems listed. */
 export async function loadKnowledge(dir: string): Promise<Knowledge> {
   const sources = parseSources(await readJson(dir, 'sources'));
   const raTeams = parseRaTeams(await readJson(dir, 'raTeams'), sources);
-  const articles = parseArticles(await readArticleFiles(path.join(dir, '..', 'articles')), sources, raTeams.teams.map((t) => t.id));
+  const articles = parseArticles(await readYamlFolder(path.join(dir, '..', 'articles'), 'articles'), sources, raTeams.teams.map((t) => t.id));
   const synonyms = parseSynonyms(await readYaml(dir, 'synonyms'));
   const settings = parseSearchSettings(await readYaml(dir, 'search'), articles);
-  return { sources, raTeams, articles, kb: new KnowledgeBase(articles, synonyms, settings) };
+  const trees = parseTrees(await readYamlFolder(path.join(dir, '..', 'flows'), 'flows'), articles, raTeams.teams.map((t) => t.id));
+  return { sources, raTeams, articles, kb: new KnowledgeBase(articles, synonyms, settings), trees };
 }
 
-/** Every `*.yaml` under the articles folder, parsed; a file that is not YAML is named with the parser's message. */
-async function readArticleFiles(dir: string): Promise<{ file: string; data: unknown }[]> {
+/** Every `*.yaml` in a knowledge folder, parsed; a file that is not YAML is named with the parser's message. */
+async function readYamlFolder(dir: string, kind: string): Promise<{ file: string; data: unknown }[]> {
   let names: string[];
   try {
     names = (await readdir(dir)).filter((n) => n.endsWith('.yaml')).sort();
   } catch (error) {
-    throw new KnowledgeError('articles', [`cannot read ${dir}: ${(error as Error).message}`]);
+    throw new KnowledgeError(kind, [`cannot read ${dir}: ${(error as Error).message}`]);
   }
   const problems: string[] = [];
   const files: { file: string; data: unknown }[] = [];
   for (const name of names) {
     try {
-      files.push({ file: `articles/${name}`, data: parseYaml(await readFile(path.join(dir, name), 'utf8')) as unknown });
+      files.push({ file: `${kind}/${name}`, data: parseYaml(await readFile(path.join(dir, name), 'utf8')) as unknown });
     } catch (error) {
-      problems.push(`articles/${name} is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+      problems.push(`${kind}/${name} is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
     }
   }
-  if (problems.length > 0) throw new KnowledgeError('articles', problems);
+  if (problems.length > 0) throw new KnowledgeError(kind, problems);
   return files;
 }
 
