@@ -11,6 +11,7 @@ import {
 } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
 import { MainDialog } from '../dialogs/mainDialog.js';
+import { TreeDialog } from '../dialogs/treeDialog.js';
 import { setTurnLogger, turnLogger, type Clock, type Logger, type QuestionLog } from '../dialogs/ports.js';
 import type { UserProfile } from '../dialogs/userProfile.js';
 import { AssistantBot } from './assistantBot.js';
@@ -65,17 +66,24 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const conversationState = new ConversationState(storage);
   const userState = new UserState(storage);
   const dialogState = conversationState.createProperty<DialogState>('dialogState');
+  const profile = userState.createProperty<UserProfile>('profile');
+  const answers = new AnswerRenderer(knowledge.raTeams, config.raTeamEmails, knowledge.sources);
+  const flows = knowledge.trees.map((tree) => {
+    const dialog = new TreeDialog(tree, { kb: knowledge.kb, answers, profile });
+    return { id: tree.id, title: tree.title, triggers: tree.triggers, dialog, startsFrom: (words: string) => dialog.answeredBy(words) };
+  });
   const main = new MainDialog({
-    profile: userState.createProperty<UserProfile>('profile'),
+    profile,
     raTeams: knowledge.raTeams,
     sources: knowledge.sources,
     raTeamEmails: config.raTeamEmails,
     clock,
     version,
     kb: knowledge.kb,
-    answers: new AnswerRenderer(knowledge.raTeams, config.raTeamEmails, knowledge.sources),
+    answers,
     questionLog,
     logger,
+    flows,
   });
   const bot = new AssistantBot({ conversationState, userState, dialogState, main, logger });
 

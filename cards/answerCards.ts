@@ -16,6 +16,8 @@ export interface AnswerCardData {
   readonly question: string;
   /** Helpful / Not helpful buttons; off when the card is pasted into another chat. */
   readonly feedback: boolean;
+  /** The guided flow for this topic, offered as "Walk me through it" (none, or one). */
+  readonly walkThrough: readonly { readonly id: string; readonly title: string }[];
 }
 
 /** The answer, its source line, follow-up buttons and Helpful / Not helpful with an optional comment. */
@@ -29,10 +31,12 @@ export interface ClarifyCardData {
   readonly detail: string;
   readonly question: string;
   readonly candidates: readonly { readonly id: string; readonly title: string }[];
+  /** Guided flows offered as menu buttons (command ids `flow.<id>`). */
+  readonly flows?: readonly { readonly id: string; readonly title: string }[];
 }
 
 export function renderClarifyCard(data: ClarifyCardData): AdaptiveCardJson {
-  return bindTemplate(clarifyTemplate, data);
+  return bindTemplate(clarifyTemplate, { ...data, flows: data.flows ?? [] });
 }
 
 /** What the assistant says when it does not know: who to ask instead. */

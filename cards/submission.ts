@@ -7,6 +7,7 @@ const question = z.string().max(500);
 const schema = z.discriminatedUnion('verb', [
   z.object({ verb: z.literal('menu.open'), command: id }),
   z.object({ verb: z.literal('choice.pick'), prompt: id, value: z.string().trim().min(1).max(64) }),
+  z.object({ verb: z.literal('flow.back'), prompt: id }),
   z.object({ verb: z.literal('faq.open'), article: id, question: question.optional() }),
   z.object({ verb: z.literal('faq.none'), question }),
   z.object({

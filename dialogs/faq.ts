@@ -31,7 +31,7 @@ const secretWarning =
 export class Faq {
   constructor(
     private readonly deps: FaqDeps,
-    private readonly flows: ReadonlySet<FlowId>,
+    private readonly flows: ReadonlyMap<FlowId, { readonly title: string; readonly startsFrom: (words: string) => boolean }>,
   ) {}
 
   /** Answers a typed question; returns the flow to start when a guided flow handles the matched article. */
@@ -43,7 +43,8 @@ export class Faq {
     log.debug({ kind: result.kind, confidence: result.confidence }, 'faq search');
     if (result.kind === 'answer') {
       const flow = result.best.article.flow;
-      if (flow && this.flows.has(flow)) {
+      // A question that describes the user's situation starts the flow there; a plain question gets the article, with the flow offered.
+      if (flow && this.flows.get(flow)?.startsFrom(question)) {
         recordOutcome(context, { kind: 'flow', id: flow, title: result.best.article.title, confidence: result.confidence, suggestions: [] });
         return { kind: 'flow', flow };
       }
@@ -98,13 +99,14 @@ export class Faq {
         followUps: [],
         question: '',
         feedback: false,
+        walkThrough: [],
       });
       return { title: article.title, snippet: snippet(rendered.text), card };
     });
   }
 
   /** Handles the FAQ's own card buttons: an article chosen, "none of these", or feedback. */
-  async onCard(context: TurnContext, submission: Exclude<Submission, { verb: 'menu.open' | 'choice.pick' }>): Promise<void> {
+  async onCard(context: TurnContext, submission: Exclude<Submission, { verb: 'menu.open' | 'choice.pick' | 'flow.back' }>): Promise<void> {
     switch (submission.verb) {
       case 'faq.open': {
         const article = this.deps.kb.get(submission.article);
@@ -143,9 +145,16 @@ export class Faq {
         followUps,
         question,
         feedback: true,
+        walkThrough: this.walkThrough(article),
       }),
     );
     recordOutcome(context, { kind: 'answer', id: article.id, title: article.title, confidence, suggestions: followUps.map((f) => f.id) });
+  }
+
+  /** The guided flow an article offers as a button, when that flow is registered. */
+  private walkThrough(article: Article): { id: string; title: string }[] {
+    const flow = article.flow ? this.flows.get(article.flow) : undefined;
+    return article.flow && flow ? [{ id: `flow.${article.flow}`, title: flow.title }] : [];
   }
 
   private async notFound(context: TurnContext, question: string, confidence: number): Promise<void> {

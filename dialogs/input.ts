@@ -15,7 +15,7 @@ export type TurnInput =
   | { readonly kind: 'global'; readonly command: GlobalCommand }
   | { readonly kind: 'command'; readonly command: string }
   | { readonly kind: 'card-answer' }
-  | { readonly kind: 'card'; readonly submission: Exclude<Submission, { verb: 'menu.open' | 'choice.pick' }> }
+  | { readonly kind: 'card'; readonly submission: Exclude<Submission, { verb: 'menu.open' | 'choice.pick' | 'flow.back' }> }
   | { readonly kind: 'bad-card'; readonly problem: string }
   | { readonly kind: 'text'; readonly text: string }
   | { readonly kind: 'empty' };
@@ -37,7 +37,7 @@ export function classifyInput(activity: Pick<Activity, 'text' | 'value'>, comman
     const parsed = parseSubmission(activity.value);
     if (!parsed.ok) return { kind: 'bad-card', problem: parsed.problem };
     const submission = parsed.submission;
-    if (submission.verb === 'choice.pick') return { kind: 'card-answer' };
+    if (submission.verb === 'choice.pick' || submission.verb === 'flow.back') return { kind: 'card-answer' };
     if (submission.verb !== 'menu.open') return { kind: 'card', submission };
     const global = (Object.keys(globalWords) as GlobalCommand[]).find((g) => g === submission.command);
     return global ? { kind: 'global', command: global } : { kind: 'command', command: submission.command };

@@ -12,6 +12,7 @@ import {
 } from 'botbuilder-dialogs';
 import { renderAboutCard } from '../cards/aboutCard.js';
 import { renderHelpCard, renderWelcomeCard, type MenuEntry } from '../cards/menuCard.js';
+import { renderClarifyCard } from '../cards/answerCards.js';
 import { mentionsSecret } from '../knowledge/privacy.js';
 import type { FlowId } from '../knowledge/articles.js';
 import { Faq, type FaqDeps } from './faq.js';
@@ -32,7 +33,17 @@ export interface MainDialogDeps extends WorkplaceDialogDeps, FaqDeps {
    * Guided flows by the id articles name in `flow:`. A question whose article has a registered flow starts
    * the flow; until a flow is registered, its questions are answered by the article.
    */
-  readonly flows?: ReadonlyMap<FlowId, Dialog>;
+  readonly flows?: readonly GuidedFlow[];
+}
+
+/** A guided flow as the main dialog offers it: its dialog, its title for menus and the phrases that start it. */
+export interface GuidedFlow {
+  readonly id: FlowId;
+  readonly title: string;
+  readonly triggers: readonly string[];
+  readonly dialog: Dialog;
+  /** Whether a question already describes the situation the flow asks about; if not, the article answers and offers the flow. */
+  readonly startsFrom: (words: string) => boolean;
 }
 
 interface RouteOptions {
@@ -50,15 +61,17 @@ export class MainDialog extends ComponentDialog {
   private readonly capabilities: readonly Capability[];
   private readonly commands: ReadonlyMap<string, string>;
   private readonly faq: Faq;
+  private readonly flows: readonly GuidedFlow[];
 
   constructor(private readonly deps: MainDialogDeps) {
     super(MainDialog.id);
-    const flows = deps.flows ?? new Map<FlowId, Dialog>();
-    for (const [flowId, dialog] of flows) {
-      if (dialog.id !== flowId) throw new Error(`flow ${flowId} is registered with a dialog whose id is ${dialog.id}`);
-      this.addDialog(dialog);
+    const flows = deps.flows ?? [];
+    for (const flow of flows) {
+      if (flow.dialog.id !== flow.id) throw new Error(`flow ${flow.id} is registered with a dialog whose id is ${flow.dialog.id}`);
+      this.addDialog(flow.dialog);
     }
-    this.faq = new Faq(deps, new Set(flows.keys()));
+    this.flows = flows;
+    this.faq = new Faq(deps, new Map(flows.map((f) => [f.id, f] as const)));
     this.capabilities = [
       {
         id: 'ask',
@@ -68,6 +81,24 @@ export class MainDialog extends ComponentDialog {
         commands: ['ask', 'ask a question', 'question', 'i have a question', 'faq', 'common questions'],
         start: async (step) => {
           await this.faq.invite(step.context);
+          return step.next();
+        },
+      },
+      {
+        id: 'guides',
+        title: 'Step-by-step help',
+        summary: 'Walk through a locked card, a card reader problem, a certificate renewal, unlocking a colleague\'s card or printing a new card.',
+        inMenu: (deps.flows ?? []).length > 0,
+        commands: ['step by step', 'step-by-step help', 'guides', 'troubleshoot', 'troubleshooting', 'walk me through it'],
+        start: async (step) => {
+          const card = renderClarifyCard({
+            heading: 'Step-by-step help',
+            detail: "Choose what you need help with. I'll ask a few questions and end with the one thing to do.",
+            question: '',
+            candidates: [],
+            flows: this.flows.map((f) => ({ id: `flow.${f.id}`, title: f.title })),
+          });
+          await step.context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
           return step.next();
         },
       },
@@ -100,7 +131,10 @@ export class MainDialog extends ComponentDialog {
         },
       },
     ];
-    this.commands = new Map(this.capabilities.flatMap((c) => c.commands.map((w) => [normalise(w), c.id] as const)));
+    this.commands = new Map([
+      ...this.capabilities.flatMap((c) => c.commands.map((w) => [normalise(w), c.id] as const)),
+      ...(deps.flows ?? []).flatMap((f) => f.triggers.map((w) => [normalise(w), `flow.${f.id}`] as const)),
+    ]);
     this.addDialog(new WorkplaceDialog(deps));
     this.addDialog(new WaterfallDialog(routeId, [this.route.bind(this)]));
     this.initialDialogId = routeId;
@@ -187,6 +221,8 @@ export class MainDialog extends ComponentDialog {
       case 'command': {
         const capability = this.capabilities.find((c) => c.id === input.command);
         if (capability) return capability.start(step);
+        const flow = this.flows.find((f) => `flow.${f.id}` === input.command);
+        if (flow) return step.beginDialog(flow.id);
         await step.context.sendActivity("That button is from an older message and doesn't do anything now. Here's what I can do:");
         await this.sendHelp(step.context);
         return step.endDialog();
@@ -202,7 +238,7 @@ export class MainDialog extends ComponentDialog {
         return step.endDialog();
       case 'text': {
         const answer = await this.faq.ask(step.context, input.text);
-        if (answer.kind === 'flow') return step.beginDialog(answer.flow);
+        if (answer.kind === 'flow') return step.beginDialog(answer.flow, { question: input.text });
         return step.endDialog();
       }
       case 'empty':

@@ -67,7 +67,8 @@ export class AnswerRenderer {
     return teams.map((t) => `${t.name} (${t.inBrief}): ${this.contact(t)}`).join('; ');
   }
 
-  private fill(text: string, context: AnswerContext): string {
+  /** Fills contact placeholders in any text (articles, flow steps). */
+  fill(text: string, context: AnswerContext): string {
     return text
       .replace(/\{\{\s*([a-z0-9-]+)\.([a-z]+)\s*\}\}/g, (whole, teamId: string, field: string) => {
         if (teamId === 'my') return field === 'name' ? this.myName(context) : this.myContact(context);

@@ -37,15 +37,23 @@ describe('command line: ask, eval and report', () => {
   });
 
   it('ask --json prints one object with exactly the contract fields', async () => {
-    const { code, stdout } = await runCli(['ask', '--json', 'spinning arrows when I try to renew my certificates']);
+    const { code, stdout } = await runCli(['ask', '--json', 'where do I find the UUID on my smartcard']);
     expect(code).to.equal(0);
     const result = JSON.parse(stdout) as AskResult;
     expect(Object.keys(result).sort()).to.deep.equal(['confidence', 'id', 'kind', 'reply', 'suggestions', 'text', 'title']);
-    expect(result.text).to.equal('spinning arrows when I try to renew my certificates');
+    expect(result.text).to.equal('where do I find the UUID on my smartcard');
     expect(result.kind).to.equal('answer');
-    expect(result.id).to.equal('revolving-arrows');
-    expect(result.reply).to.include('Omnikey');
+    expect(result.id).to.equal('smartcard-uuid');
+    expect(result.reply).to.include('12-digit');
     expect(result.confidence).to.be.within(0, 1);
+  });
+
+  it('ask --json reports kind "flow" when a question starts a guided flow, with the flow id', async () => {
+    const { stdout } = await runCli(['ask', '--json', 'spinning arrows when I try to renew my certificates']);
+    const result = JSON.parse(stdout) as AskResult;
+    expect(result.kind).to.equal('flow');
+    expect(result.id).to.equal('reader-troubleshooting');
+    expect(result.reply).to.include('Omnikey');
   });
 
   it('ask without --json prints the reply as a person would read it, buttons in brackets', async () => {

@@ -35,7 +35,7 @@ async function conversationWithFlow(flowId: FlowId): Promise<LocalConversation> 
     answers: new AnswerRenderer(knowledge.raTeams, new Map(), knowledge.sources),
     questionLog: memoryQuestionLog(),
     logger: memoryLogger(),
-    flows: new Map([[flowId, flow]]),
+    flows: [{ id: flowId, title: 'Test flow', triggers: [], dialog: flow, startsFrom: (words: string) => words.includes('spinning') }],
   });
   return new LocalConversation(async (context) => {
     await main.run(context, dialogState);

@@ -1,0 +1,106 @@
+import { expect } from 'chai';
+import { fileURLToPath } from 'node:url';
+import { loadKnowledge, type Knowledge } from '../../bot/knowledgeFiles.js';
+import { pathsToLeaves, type Tree, type TreeNode } from '../../knowledge/trees.js';
+import { Chat, readAll, testApp } from '../support/chat.js';
+import type { App } from '../../bot/app.js';
+
+const knowledge: Knowledge = await loadKnowledge(fileURLToPath(new URL('../../knowledge/data', import.meta.url)));
+
+/** What the user sees when a flow reaches this leaf: an answer's title, or the next flow's title. */
+function leafSignature(leaf: TreeNode): string {
+  if (leaf.kind === 'action') return knowledge.trees.find((t) => t.id === leaf.flow)?.title ?? leaf.flow;
+  if (leaf.kind === 'question') throw new Error('not a leaf');
+  return leaf.title;
+}
+
+/** The words a person might type for a choice: its first synonym, else its title. */
+function typedFor(tree: Tree, nodeId: string, value: string): string {
+  const node = tree.nodes[nodeId];
+  const choice = node?.kind === 'question' ? node.choices.find((c) => c.value === value) : undefined;
+  return choice?.synonyms[0] ?? choice?.title ?? value;
+}
+
+describe('guided flows (every leaf of every tree, by clicks and by typing)', () => {
+  let app: App;
+  before(async () => {
+    app = await testApp();
+  });
+
+  for (const tree of knowledge.trees) {
+    describe(`flow ${tree.id}`, () => {
+      for (const path of pathsToLeaves(tree)) {
+        const leaf = tree.nodes[path.leaf] as TreeNode;
+        const route = path.choices.map((c) => c.value).join(' > ') || '(start)';
+        it(`clicking ${route} reaches "${path.leaf}"`, async () => {
+          const chat = new Chat(app, { conversationId: `click-${tree.id}-${path.leaf}` });
+          let replies = await chat.press({ verb: 'menu.open', command: `flow.${tree.id}` });
+          for (const step of path.choices) replies = await chat.press({ verb: 'choice.pick', prompt: `${tree.id}.${step.node}`, value: step.value });
+          expect(readAll(replies)).to.include(leafSignature(leaf));
+          if (leaf.kind !== 'action') {
+            expect(readAll(replies)).to.include('Did that solve it?');
+            expect(readAll(await chat.press({ verb: 'choice.pick', prompt: `${tree.id}.${path.leaf}.solved`, value: 'yes' }))).to.include('glad');
+          }
+        });
+
+        it(`typing ${path.choices.map((c) => `"${typedFor(tree, c.node, c.value)}"`).join(', ') || 'nothing'} reaches "${path.leaf}"`, async () => {
+          const chat = new Chat(app, { conversationId: `type-${tree.id}-${path.leaf}` });
+          let replies = await chat.press({ verb: 'menu.open', command: `flow.${tree.id}` });
+          for (const step of path.choices) replies = await chat.say(typedFor(tree, step.node, step.value));
+          expect(readAll(replies)).to.include(leafSignature(leaf));
+          if (leaf.kind !== 'action') {
+            const stillStuck = readAll(await chat.say('no'));
+            expect(stillStuck).to.include("Sorry that didn't sort it. Your RA team can help");
+          }
+        });
+      }
+    });
+  }
+
+  describe('talking to a flow', () => {
+    const tree = knowledge.trees.find((t) => t.id === 'card-printing') as Tree;
+
+    it('when the answer fits no choice, the question is asked again with the options spelled out', async () => {
+      const chat = new Chat(app, { conversationId: 'refit' });
+      await chat.press({ verb: 'menu.open', command: 'flow.card-printing' });
+      const text = readAll(await chat.say('purple elephants'));
+      expect(text).to.include("Sorry, I didn't catch that");
+      expect(text).to.include(tree.title);
+    });
+
+    it('when the user says back, the previous question comes back; at the first question they are told', async () => {
+      const chat = new Chat(app, { conversationId: 'back' });
+      await chat.press({ verb: 'menu.open', command: 'flow.card-printing' });
+      expect(readAll(await chat.say('back'))).to.include("This is the first question");
+      await chat.say('new user');
+      const again = readAll(await chat.say('back'));
+      expect(again).to.include("Is the card for a new user you've just created");
+    });
+
+    it('when a button on an old card is pressed after the flow moved on, the user is told and shown the current step', async () => {
+      const chat = new Chat(app, { conversationId: 'stale' });
+      await chat.press({ verb: 'menu.open', command: 'flow.card-printing' });
+      await chat.say('new user');
+      const stale = readAll(await chat.press({ verb: 'choice.pick', prompt: 'card-printing.new-or-replacement', value: 'replacement' }));
+      expect(stale).to.include('That card is out of date');
+      expect(stale).to.include('Have you created their profile in CIS');
+    });
+
+    it('help and cancel work in the middle of a flow', async () => {
+      const chat = new Chat(app, { conversationId: 'interrupt' });
+      await chat.press({ verb: 'menu.open', command: 'flow.card-printing' });
+      const help = readAll(await chat.say('help'));
+      expect(help).to.include('What I can do');
+      expect(help).to.include("Is the card for a new user you've just created");
+      expect(readAll(await chat.say('cancel'))).to.include("OK, I've stopped that.");
+    });
+
+    it('when a question starts a flow, the words already given answer its questions', async () => {
+      const chat = new Chat(app, { conversationId: 'prefill' });
+      const text = readAll(await chat.say("I created a new user in CIS but I can't issue their card"));
+      expect(chat.lastOutcome?.kind).to.equal('flow');
+      expect(text).to.include('Have you created their profile in CIS');
+      expect(text).not.to.include("Is the card for a new user you've just created");
+    });
+  });
+});
