@@ -17,6 +17,11 @@ export interface FlowStepCardData {
   readonly canGoBack: boolean;
 }
 
+/** Buttons per row: hosts allow few actions in one set, and short rows stay readable on a phone. */
+const perRow = 3;
+
 export function renderFlowStepCard(data: FlowStepCardData): AdaptiveCardJson {
-  return bindTemplate(template, data);
+  const rows = [];
+  for (let i = 0; i < data.choices.length; i += perRow) rows.push({ items: data.choices.slice(i, i + perRow) });
+  return bindTemplate(template, { ...data, rows });
 }

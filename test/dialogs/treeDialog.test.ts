@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { fileURLToPath } from 'node:url';
 import { loadKnowledge, type Knowledge } from '../../bot/knowledgeFiles.js';
 import { pathsToLeaves, type Tree, type TreeNode } from '../../knowledge/trees.js';
-import { Chat, readAll, testApp } from '../support/chat.js';
+import { Chat, cardsOf, readAll, testApp } from '../support/chat.js';
+import { validateCard } from '../support/validateCard.js';
 import type { App } from '../../bot/app.js';
 
 const knowledge: Knowledge = await loadKnowledge(fileURLToPath(new URL('../../knowledge/data', import.meta.url)));
@@ -35,8 +36,13 @@ describe('guided flows (every leaf of every tree, by clicks and by typing)', () 
         it(`clicking ${route} reaches "${path.leaf}"`, async () => {
           const chat = new Chat(app, { conversationId: `click-${tree.id}-${path.leaf}` });
           let replies = await chat.press({ verb: 'menu.open', command: `flow.${tree.id}` });
-          for (const step of path.choices) replies = await chat.press({ verb: 'choice.pick', prompt: `${tree.id}.${step.node}`, value: step.value });
+          const seen = [...replies];
+          for (const step of path.choices) {
+            replies = await chat.press({ verb: 'choice.pick', prompt: `${tree.id}.${step.node}`, value: step.value });
+            seen.push(...replies);
+          }
           expect(readAll(replies)).to.include(leafSignature(leaf));
+          for (const card of cardsOf(seen)) expect(validateCard(card)).to.deep.equal([]);
           if (leaf.kind !== 'action') {
             expect(readAll(replies)).to.include('Did that solve it?');
             expect(readAll(await chat.press({ verb: 'choice.pick', prompt: `${tree.id}.${path.leaf}.solved`, value: 'yes' }))).to.include('glad');
@@ -101,6 +107,52 @@ describe('guided flows (every leaf of every tree, by clicks and by typing)', () 
       expect(chat.lastOutcome?.kind).to.equal('flow');
       expect(text).to.include('Have you created their profile in CIS');
       expect(text).not.to.include("Is the card for a new user you've just created");
+    });
+  });
+
+  describe('plain-word journeys (no clicks)', () => {
+    const journey = async (id: string, lines: string[]) => {
+      const chat = new Chat(app, { conversationId: `journey-${id}` });
+      let text = '';
+      for (const line of lines) text = readAll(await chat.say(line));
+      return text;
+    };
+
+    it('"can I unlock my card myself?" with the card, a working reader, valid certificates and an email on the profile ends at self-service unlock', async () => {
+      const text = await journey('eligible', ['can I unlock my card myself?', 'yes', 'yes it works', 'no', 'yes']);
+      expect(text).to.include('digital.nhs.uk/unlock');
+      expect(text).to.include('15 minutes');
+    });
+
+    it('a pharmacy worker with no email on their profile is told who in the pharmacy can unlock it', async () => {
+      const text = await journey('pharmacy', ['can I unlock my card myself?', 'yes', 'yes', 'no', 'no email on my profile', 'I work in a pharmacy']);
+      expect(text).to.include('Who can unlock your card in a pharmacy');
+      expect(text).to.include('pharmacist with your store on their smartcard');
+      expect(text).to.include('0300 5610429');
+    });
+
+    it('a locum GP is told the practice they work at next can unlock it', async () => {
+      const text = await journey('locum', ['can I unlock my card myself?', 'yep', 'yeah', 'nope', 'no', "I'm a locum GP"]);
+      expect(text).to.include('The practice you work at next can unlock it');
+    });
+
+    it('"my renewal keeps failing and my card number starts 02" ends at "you need a new card" and how to get one', async () => {
+      const text = await journey('renewal-02', ['my renewal keeps failing and my card number starts 02']);
+      expect(text.toLowerCase()).to.include('you need a new card');
+      expect(text).to.include('ask your RA team to print you a new card');
+    });
+
+    it('a user who has said where they work is not asked again, and sees only their own RA team', async () => {
+      const chat = new Chat(app, { conversationId: 'journey-known' });
+      await chat.say('my ra team');
+      await chat.say('pharmacy');
+      await chat.say('southampton');
+      let text = '';
+      for (const line of ['can I unlock my card myself?', 'yes', 'yes', 'no', 'no']) text = readAll(await chat.say(line));
+      expect(text).to.include('Who can unlock your card in a pharmacy');
+      expect(text).not.to.include('Where do you work?');
+      expect(text).to.include('0300 5610429');
+      expect(text).not.to.include('01202 541604');
     });
   });
 });

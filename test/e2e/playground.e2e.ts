@@ -234,7 +234,7 @@ describe('Smartcard Assistant in the Microsoft 365 Agents Playground (browser)',
 
   it('when I type a question in my own words, I get a sourced answer, and pressing "Helpful" thanks me', async () => {
     await openPlayground();
-    const answer = await replyCard('Omnikey', () => type('spinning arrows when I try to renew my certificates'));
+    const answer = await replyCard('12-digit', () => type('where do I find the UUID on my smartcard'));
     expect(await answer.innerText()).to.match(/From .+, reviewed /);
     await button(answer, 'Helpful').click();
     await page.getByText('Thanks for letting me know.').first().waitFor();
@@ -247,5 +247,17 @@ describe('Smartcard Assistant in the Microsoft 365 Agents Playground (browser)',
     const title = (await choices.getByRole('button').first().innerText()).trim();
     const answer = await replyCard('reviewed', () => choices.getByRole('button').first().click());
     expect(await answer.innerText()).to.include(title);
+  });
+
+  it('when I ask "can I unlock my card myself?" and answer by typing and clicking, I end at self-service unlock', async () => {
+    await openPlayground();
+    let step = await replyCard('Do you have your smartcard with you?', () => type('can I unlock my card myself?'));
+    step = await replyCard('Does your card reader work?', () => button(step, 'Yes, I have it').click());
+    step = await replyCard('Have your smartcard', () => type('yes it works'));
+    step = await replyCard('allow-listed email address', () => button(step, "No, they're still in date").click());
+    const leaf = await replyCard('digital.nhs.uk/unlock', () => type('yes'));
+    expect(await leaf.innerText()).to.include('Did that solve it?');
+    await button(leaf, 'Yes, sorted').click();
+    await page.getByText("Good, glad that's sorted.").first().waitFor();
   });
 });
