@@ -1,5 +1,6 @@
 /** Words that, next to a number, mean the user may be typing a secret. */
-const secretWords = /\b(pass\s?code|passcode|pin|password|unlock code|security code|verification code|code)\b/i;
+// Not a bare "code": "error code 1002" and "ODS code" are not secrets.
+const secretWords = /\b(pass\s?code|passcode|pin|password|unlock code|security code|verification code|one time code|my code|the code|new code)\b/i;
 const shortNumber = /(?<![\w-])\d{4,8}(?![\w-])/;
 
 /**

@@ -11,6 +11,7 @@ describe('privacy: passcodes and personal details in messages', () => {
     'how long is the unlock code valid',
     'my UUID is 123456789012',
     'call 0300 5610429',
+    'I get error code 1002 when I log in',
   ]) {
     it(`"${text}" is not taken for a secret`, () => expect(mentionsSecret(text)).to.equal(false));
   }
