@@ -1,19 +1,13 @@
 import { expect } from 'chai';
-import os from 'node:os';
-import path from 'node:path';
 import { MemoryStorage } from 'botbuilder';
-import { createApp, type App } from '../../bot/app.js';
-import { loadConfig } from '../../bot/config.js';
-import { memoryQuestionLog } from '../support/chat.js';
-import { activity, post, replyText } from '../support/http.js';
+import type { App } from '../../bot/app.js';
+import { activity, post, replyText, started } from '../support/http.js';
 
 describe('a whole guided flow over HTTP', () => {
   let app: App;
   let url: string;
   before(async () => {
-    const config = loadConfig({ LOG_LEVEL: 'silent', PORT: '0', DATA_DIR: path.join(os.tmpdir(), 'unused') });
-    app = await createApp(config, { storage: new MemoryStorage(), questionLog: memoryQuestionLog() });
-    url = await app.start();
+    ({ app, url } = await started({}, new MemoryStorage()));
   });
   after(async () => {
     await app.stop();

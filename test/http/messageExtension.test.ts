@@ -1,11 +1,7 @@
 import { expect } from 'chai';
-import os from 'node:os';
-import path from 'node:path';
 import { MemoryStorage } from 'botbuilder';
-import { createApp, type App } from '../../bot/app.js';
-import { loadConfig } from '../../bot/config.js';
-import { memoryQuestionLog } from '../support/chat.js';
-import { activity, post } from '../support/http.js';
+import type { App } from '../../bot/app.js';
+import { activity, post, started } from '../support/http.js';
 import { validateCard } from '../support/validateCard.js';
 
 interface ComposeAttachment {
@@ -29,9 +25,7 @@ describe('search from any chat (message extension)', () => {
   let app: App;
   let url: string;
   before(async () => {
-    const config = loadConfig({ LOG_LEVEL: 'silent', PORT: '0', DATA_DIR: path.join(os.tmpdir(), 'unused') });
-    app = await createApp(config, { storage: new MemoryStorage(), questionLog: memoryQuestionLog() });
-    url = await app.start();
+    ({ app, url } = await started({}, new MemoryStorage()));
   });
   after(async () => {
     await app.stop();

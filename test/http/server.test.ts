@@ -3,21 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MemoryStorage, type Storage, type StoreItems } from 'botbuilder';
-import { createApp, type App } from '../../bot/app.js';
-import { loadConfig } from '../../bot/config.js';
+import type { App } from '../../bot/app.js';
 import { LowdbStorage } from '../../bot/storage/lowdbStorage.js';
-import { activity, post, replyText } from '../support/http.js';
+import { activity, post, replyText, started } from '../support/http.js';
 import { memoryLogger } from '../support/memoryLogger.js';
-import { memoryQuestionLog } from '../support/chat.js';
-import type { Logger } from '../../dialogs/ports.js';
-
-const silent = { LOG_LEVEL: 'silent', PORT: '0' };
-
-async function started(env: Record<string, string>, storage?: Storage, logger?: Logger): Promise<{ app: App; url: string }> {
-  const config = loadConfig({ ...silent, DATA_DIR: path.join(os.tmpdir(), 'unused'), ...env });
-  const app = await createApp(config, { questionLog: memoryQuestionLog(), ...(storage ? { storage } : {}), ...(logger ? { logger } : {}) });
-  return { app, url: await app.start() };
-}
 
 describe('HTTP server', () => {
   let app: App;

@@ -1,4 +1,17 @@
-import type { Activity } from 'botbuilder';
+import os from 'node:os';
+import path from 'node:path';
+import type { Activity, Storage } from 'botbuilder';
+import { createApp, type App } from '../../bot/app.js';
+import { loadConfig } from '../../bot/config.js';
+import type { Logger } from '../../dialogs/ports.js';
+import { memoryQuestionLog } from './chat.js';
+
+/** The real app listening on a free loopback port, on in-memory stores unless told otherwise. */
+export async function started(env: Record<string, string> = {}, storage?: Storage, logger?: Logger): Promise<{ app: App; url: string }> {
+  const config = loadConfig({ LOG_LEVEL: 'silent', PORT: '0', DATA_DIR: path.join(os.tmpdir(), 'unused'), ...env });
+  const app = await createApp(config, { questionLog: memoryQuestionLog(), ...(storage ? { storage } : {}), ...(logger ? { logger } : {}) });
+  return { app, url: await app.start() };
+}
 
 /** A Teams-shaped activity that asks for its replies in the HTTP response body. */
 export function activity(overrides: Partial<Activity> & Record<string, unknown>): Record<string, unknown> {
