@@ -18,6 +18,7 @@ import type { FlowId } from '../knowledge/articles.js';
 import { Faq, type FaqDeps } from './faq.js';
 import { classifyInput, normalise, type GlobalCommand, type TurnInput } from './input.js';
 import { WorkplaceDialog, type WorkplaceDialogDeps } from './workplaceDialog.js';
+import type { FlowResult } from './treeDialog.js';
 
 /** A thing the assistant can do, reachable from the menu (when `inMenu`) and by typing one of `commands`. */
 interface Capability extends MenuEntry {
@@ -136,7 +137,7 @@ export class MainDialog extends ComponentDialog {
       ...(deps.flows ?? []).flatMap((f) => f.triggers.map((w) => [normalise(w), `flow.${f.id}`] as const)),
     ]);
     this.addDialog(new WorkplaceDialog(deps));
-    this.addDialog(new WaterfallDialog(routeId, [this.route.bind(this)]));
+    this.addDialog(new WaterfallDialog(routeId, [this.route.bind(this), this.afterChild.bind(this)]));
     this.initialDialogId = routeId;
   }
 
@@ -247,6 +248,12 @@ export class MainDialog extends ComponentDialog {
     }
     await this.sendHelp(step.context);
     return step.endDialog();
+  }
+
+  /** A flow the user left with a new question hands the same message back to the router. */
+  private async afterChild(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const result = step.result as FlowResult | undefined;
+    return result?.reroute ? step.replaceDialog(routeId) : step.endDialog();
   }
 
   private async sendHelp(context: TurnContext): Promise<void> {

@@ -24,6 +24,17 @@ interface FlowState {
   askingSolved: boolean;
 }
 
+/** How a flow ended: `reroute` means the user asked something new, to be answered as a fresh message. */
+export interface FlowResult {
+  readonly solved?: boolean;
+  readonly reroute?: boolean;
+}
+
+/** A typed message that reads as a new question rather than an answer to ours ("how do I get SCR access?"). */
+function looksLikeQuestion(text: string): boolean {
+  return /\?\s*$/.test(text) || /^(how|what|whats|what's|who|where|why|when|can|could|do|does|is|are|should)\b/i.test(text.trim());
+}
+
 /** Options when a flow starts: the words that started it, used to skip questions they already answer. */
 export interface TreeDialogOptions {
   readonly question?: string;
@@ -81,6 +92,10 @@ export class TreeDialog extends Dialog<TreeDialogOptions> {
       picked = choices.find((c) => c.value === value)?.value;
     } else if (!submitted) {
       picked = recognise(typed, choices);
+    }
+    if (!picked && !submitted && looksLikeQuestion(typed) && this.deps.kb.search(typed).kind === 'answer') {
+      await dc.context.sendActivity(`That sounds like a new question, so I've stopped "${this.tree.title}".`);
+      return dc.endDialog({ reroute: true } satisfies FlowResult);
     }
     if (!picked) {
       const titles = choices.map((c) => `**${c.title}**`).join(', ');
@@ -146,7 +161,7 @@ export class TreeDialog extends Dialog<TreeDialogOptions> {
         ? "Good, glad that's sorted."
         : `Sorry that didn't sort it. Your RA team can help: ${this.deps.answers.myContact({ workplace: profile.workplace })}.`,
     );
-    return dc.endDialog({ solved });
+    return dc.endDialog({ solved } satisfies FlowResult);
   }
 
   private promptId(state: FlowState): string {

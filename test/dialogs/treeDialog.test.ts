@@ -92,6 +92,21 @@ describe('guided flows (every leaf of every tree, by clicks and by typing)', () 
       expect(stale).to.include('Have you created their profile in CIS');
     });
 
+    it('when the user asks a new question in the middle of a flow, the flow stops and the question is answered', async () => {
+      const chat = new Chat(app, { conversationId: 'new-question' });
+      await chat.press({ verb: 'menu.open', command: 'flow.card-printing' });
+      const text = readAll(await chat.say('where do I find the UUID on my smartcard?'));
+      expect(text).to.include('so I\'ve stopped "' + tree.title + '"');
+      expect(chat.lastOutcome).to.deep.include({ kind: 'answer', id: 'smartcard-uuid' });
+      expect(readAll(await chat.say('help'))).not.to.include("Is the card for a new user you've just created");
+    });
+
+    it('an answer that is not a question is never taken for a new one', async () => {
+      const chat = new Chat(app, { conversationId: 'not-new' });
+      await chat.press({ verb: 'menu.open', command: 'flow.card-printing' });
+      expect(readAll(await chat.say('the smartcard uuid thing'))).to.include("Sorry, I didn't catch that");
+    });
+
     it('help and cancel work in the middle of a flow', async () => {
       const chat = new Chat(app, { conversationId: 'interrupt' });
       await chat.press({ verb: 'menu.open', command: 'flow.card-printing' });
