@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeIssue, KnowledgeError, type SourceCatalogue } from './sources.js';
+import { KnowledgeError, parseEach, type SourceCatalogue } from './sources.js';
 import { areas, type Area } from './workplace.js';
 
 /** The flow ids the router knows; an article names one when a guided flow should take its question. */
@@ -69,16 +69,9 @@ export function parseArticles(
   sources: SourceCatalogue,
   teamIds: readonly string[],
 ): Article[] {
-  const problems: string[] = [];
-  const articles: Article[] = [];
-  for (const { file, data } of files) {
-    const parsed = articleSchema.safeParse(data);
-    if (!parsed.success) {
-      problems.push(...parsed.error.issues.map((i) => `${file}: ${describeIssue(i)}`));
-      continue;
-    }
-    articles.push(parsed.data);
-    const article = parsed.data;
+  const { items, problems } = parseEach(files, articleSchema);
+  const articles = items.map((i) => i.item);
+  for (const { file, item: article } of items) {
     if (`${article.id}.yaml` !== file.split('/').pop()) problems.push(`${file}: the file name must be ${article.id}.yaml`);
     for (const ref of article.sources) {
       if (typeof ref === 'string' && !sources.has(ref)) problems.push(`${file}: unknown source ${ref}`);

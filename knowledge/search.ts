@@ -11,7 +11,7 @@ export interface Hit {
 
 /** What to do with a question: answer it, ask which of a few articles was meant, or say it is not known. */
 export type SearchResult =
-  | { readonly kind: 'answer'; readonly confidence: number; readonly best: Hit; readonly others: readonly Hit[] }
+  | { readonly kind: 'answer'; readonly confidence: number; readonly best: Hit }
   | { readonly kind: 'clarify'; readonly confidence: number; readonly candidates: readonly Hit[] }
   | { readonly kind: 'none'; readonly confidence: number; readonly candidates: readonly Hit[] };
 
@@ -19,17 +19,14 @@ export type SearchResult =
 export interface Bands {
   readonly answer: number;
   readonly clarify: number;
-  /** The top article must beat the runner-up by this much to be answered outright... */
+  /** The top article must beat the runner-up by this much to be answered outright. */
   readonly margin: number;
-  /** ...or be at least this sure and beat it by `sureMargin`. */
-  readonly sure: number;
-  readonly sureMargin: number;
   /** A question with no smartcard term needs this much confidence to be answered or clarified at all. */
   readonly unanchored: number;
 }
 
 /** Calibrated on held-out article variants (leave-one-out) and the development question set; see test/bench/searchQuality.ts. */
-export const defaultBands: Bands = { answer: 0.22, clarify: 0.12, margin: 0.03, sure: 0.5, sureMargin: 0.02, unanchored: 0.45 };
+export const defaultBands: Bands = { answer: 0.22, clarify: 0.12, margin: 0.03, unanchored: 0.45 };
 
 /** Search settings that are content: what to offer for vague questions, and which terms mark a smartcard question. */
 export interface SearchSettings {
@@ -145,8 +142,8 @@ export class KnowledgeBase {
     const margin = confidence - (second?.confidence ?? 0);
     // Two close candidates that are each other's follow-ups are one topic: answer the first, the card links the second.
     const related = !!second && (top.article.followUps.includes(second.article.id) || second.article.followUps.includes(top.article.id));
-    if (confidence >= this.bands.answer && (margin >= this.bands.margin || related || (confidence >= this.bands.sure && margin >= this.bands.sureMargin))) {
-      return { kind: 'answer', confidence, best: top, others: ranked.slice(1, 3) };
+    if (confidence >= this.bands.answer && (margin >= this.bands.margin || related)) {
+      return { kind: 'answer', confidence, best: top };
     }
     return { kind: 'clarify', confidence, candidates };
   }

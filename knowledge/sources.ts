@@ -73,3 +73,18 @@ export class KnowledgeError extends Error {
 export function describeIssue(issue: { path: readonly PropertyKey[]; message: string }): string {
   return `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`;
 }
+
+/** Validates each knowledge file against a schema: the items that pass, and "file: path: message" for each problem. */
+export function parseEach<T>(
+  files: readonly { readonly file: string; readonly data: unknown }[],
+  schema: { safeParse(data: unknown): { success: true; data: T } | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } } },
+): { items: { file: string; item: T }[]; problems: string[] } {
+  const items: { file: string; item: T }[] = [];
+  const problems: string[] = [];
+  for (const { file, data } of files) {
+    const parsed = schema.safeParse(data);
+    if (parsed.success) items.push({ file, item: parsed.data });
+    else problems.push(...parsed.error.issues.map((i) => `${file}: ${describeIssue(i)}`));
+  }
+  return { items, problems };
+}

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { flowIds, placeholdersIn, type Article, type FlowId } from './articles.js';
-import { describeIssue, KnowledgeError } from './sources.js';
+import { KnowledgeError, parseEach } from './sources.js';
 import { areas, workplaceKinds } from './workplace.js';
 
 const nodeId = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'node ids are lower-case words joined by hyphens');
@@ -88,16 +88,9 @@ export function isLeaf(n: TreeNode): boolean {
  * reachable from `start`, every article named exists and every placeholder names a known RA team.
  */
 export function parseTrees(files: readonly { readonly file: string; readonly data: unknown }[], articles: readonly Article[], teamIds: readonly string[]): Tree[] {
-  const problems: string[] = [];
-  const trees: Tree[] = [];
-  for (const { file, data } of files) {
-    const parsed = treeSchema.safeParse(data);
-    if (!parsed.success) {
-      problems.push(...parsed.error.issues.map((i) => `${file}: ${describeIssue(i)}`));
-      continue;
-    }
-    const tree = parsed.data;
-    trees.push(tree);
+  const { items, problems } = parseEach(files, treeSchema);
+  const trees = items.map((i) => i.item);
+  for (const { file, item: tree } of items) {
     if (`${tree.id}.yaml` !== file.split('/').pop()) problems.push(`${file}: the file name must be ${tree.id}.yaml`);
     const ids = Object.keys(tree.nodes);
     if (!ids.includes(tree.start)) problems.push(`${file}: start node ${tree.start} does not exist`);

@@ -1,25 +1,16 @@
 import { expect } from 'chai';
-import { MemoryStorage } from 'botbuilder';
-import type { App } from '../../bot/app.js';
-import { activity, post, replyText, started } from '../support/http.js';
+import { activity, post, replyText, appForSuite } from '../support/http.js';
 
 describe('a whole guided flow over HTTP', () => {
-  let app: App;
-  let url: string;
-  before(async () => {
-    ({ app, url } = await started({}, new MemoryStorage()));
-  });
-  after(async () => {
-    await app.stop();
-  });
+  const served = appForSuite();
 
   it('an RA agent who cannot issue a new card is walked to "email the Smartcard Support Team with name, UUID and reason", then asked if that solved it', async () => {
-    const say = (text: string) => post(url, activity({ type: 'message', text, conversation: { id: 'http-flow', conversationType: 'personal', isGroup: false, name: '' } }));
+    const say = (text: string) => post(served.url, activity({ type: 'message', text, conversation: { id: 'http-flow', conversationType: 'personal', isGroup: false, name: '' } }));
     const first = await say("I can't issue the card for a new user I set up in CIS");
     expect(first.status).to.equal(200);
     expect(replyText(first.body)).to.include('Have you created their profile in CIS');
     const press = await post(
-      url,
+      served.url,
       activity({ type: 'message', value: { verb: 'choice.pick', prompt: 'card-printing.created-in-cis', value: 'yes' }, conversation: { id: 'http-flow', conversationType: 'personal', isGroup: false, name: '' } }),
     );
     const leaf = replyText(press.body);

@@ -1,7 +1,5 @@
 import { expect } from 'chai';
-import { MemoryStorage } from 'botbuilder';
-import type { App } from '../../bot/app.js';
-import { activity, post, started } from '../support/http.js';
+import { activity, post, appForSuite } from '../support/http.js';
 import { validateCard } from '../support/validateCard.js';
 
 interface ComposeAttachment {
@@ -22,17 +20,10 @@ async function searchFromCompose(url: string, parameters: { name: string; value:
 }
 
 describe('search from any chat (message extension)', () => {
-  let app: App;
-  let url: string;
-  before(async () => {
-    ({ app, url } = await started({}, new MemoryStorage()));
-  });
-  after(async () => {
-    await app.stop();
-  });
+  const served = appForSuite();
 
   it('when a user types in the compose box, matching answers come back as cards with a title and snippet preview', async () => {
-    const results = await searchFromCompose(url, [{ name: 'query', value: 'revolving arrows' }]);
+    const results = await searchFromCompose(served.url, [{ name: 'query', value: 'revolving arrows' }]);
     expect(results.length).to.be.within(1, 8);
     const [first] = results;
     expect(first?.preview.content.title).to.match(/arrows/i);
@@ -43,13 +34,13 @@ describe('search from any chat (message extension)', () => {
   });
 
   it('when the search box opens (initial run), the common questions are offered', async () => {
-    const results = await searchFromCompose(url, [{ name: 'initialRun', value: true }]);
+    const results = await searchFromCompose(served.url, [{ name: 'initialRun', value: true }]);
     expect(results.length).to.be.at.least(3);
   });
 
   it('when the search text is nonsense or huge, the reply is an empty or short list, never an error', async () => {
-    expect(await searchFromCompose(url, [{ name: 'query', value: 'zzzz qqqq' }])).to.deep.equal([]);
-    expect((await searchFromCompose(url, [{ name: 'query', value: 'smartcard '.repeat(5000) }])).length).to.be.at.most(8);
-    expect((await searchFromCompose(url, [{ name: 'query', value: { not: 'a string' } }])).length).to.be.at.least(3);
+    expect(await searchFromCompose(served.url, [{ name: 'query', value: 'zzzz qqqq' }])).to.deep.equal([]);
+    expect((await searchFromCompose(served.url, [{ name: 'query', value: 'smartcard '.repeat(5000) }])).length).to.be.at.most(8);
+    expect((await searchFromCompose(served.url, [{ name: 'query', value: { not: 'a string' } }])).length).to.be.at.least(3);
   });
 });

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import type { Activity, Storage } from 'botbuilder';
+import { MemoryStorage, type Activity, type Storage } from 'botbuilder';
 import { createApp, type App } from '../../bot/app.js';
 import { loadConfig } from '../../bot/config.js';
 import type { Logger } from '../../dialogs/ports.js';
@@ -11,6 +11,20 @@ export async function started(env: Record<string, string> = {}, storage?: Storag
   const config = loadConfig({ LOG_LEVEL: 'silent', PORT: '0', DATA_DIR: path.join(os.tmpdir(), 'unused'), ...env });
   const app = await createApp(config, { questionLog: memoryQuestionLog(), ...(storage ? { storage } : {}), ...(logger ? { logger } : {}) });
   return { app, url: await app.start() };
+}
+
+/** Starts the real app (in-memory stores) before a suite and stops it after; read `url` inside the tests. */
+export function appForSuite(): { readonly url: string } {
+  const handle = { url: '', app: undefined as App | undefined };
+  before(async () => {
+    const { app, url } = await started({}, new MemoryStorage());
+    handle.app = app;
+    handle.url = url;
+  });
+  after(async () => {
+    await handle.app?.stop();
+  });
+  return handle;
 }
 
 /** A Teams-shaped activity that asks for its replies in the HTTP response body. */
