@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import {
@@ -23,6 +23,10 @@ import { createServer } from './server.js';
 import { openLowdbStorage } from './storage/lowdbStorage.js';
 import { openLowdbQuestionLog } from './storage/lowdbQuestionLog.js';
 import { AnswerRenderer } from '../knowledge/answers.js';
+import { ContactBook } from '../knowledge/contactBook.js';
+import type { ContactRepository, OrganisationRepository, OrganisationSource } from '../knowledge/organisations.js';
+import { buildDirectory } from './directory/directoryFactory.js';
+import { openLowdbDirectory } from './storage/lowdbDirectory.js';
 
 /** Replacements for tests: anything not given is built from the config. */
 export interface AppOverrides {
@@ -31,6 +35,12 @@ export interface AppOverrides {
   readonly logger?: Logger;
   readonly clock?: Clock;
   readonly knowledgeDir?: string;
+  readonly directory?: {
+    readonly organisations: OrganisationRepository & { flush?: () => Promise<void> };
+    readonly contacts: ContactRepository & { flush?: () => Promise<void> };
+  };
+  /** Stands in for the live ODS service. */
+  readonly organisationSource?: OrganisationSource;
 }
 
 /** A built app: listen with `start`, stop gracefully with `stop`. */
@@ -63,6 +73,16 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const storage = overrides.storage ?? (await openLowdbStorage(path.join(config.dataDir, 'botState.json')));
   const questionLog =
     overrides.questionLog ?? (await openLowdbQuestionLog(path.join(config.dataDir, 'questions.json'), config.questionLogDays, () => clock.now()));
+  const { organisations, contacts } = overrides.directory ?? (await openLowdbDirectory(config.dataDir));
+  const directory = buildDirectory(config, knowledge.raTeams, { organisations, contacts }, logger, overrides.organisationSource);
+  const contactBook = new ContactBook({
+    organisations,
+    contacts,
+    teams: knowledge.raTeams,
+    admins: config.raAdmins,
+    now: () => clock.now(),
+    newId: randomUUID,
+  });
   const conversationState = new ConversationState(storage);
   const userState = new UserState(storage);
   const dialogState = conversationState.createProperty<DialogState>('dialogState');
@@ -84,6 +104,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     questionLog,
     logger,
     flows,
+    directory,
+    contactBook,
   });
   const bot = new AssistantBot({ conversationState, userState, dialogState, main, logger });
 
@@ -144,6 +166,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       await closed;
       await storage.flush?.();
       await questionLog.flush?.();
+      await organisations.flush?.();
+      await contacts.flush?.();
     },
   };
 }

@@ -1,4 +1,5 @@
 import dotenv from 'dotenv';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -10,7 +11,14 @@ import { createApp, type App } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { LocalConversation } from './localConversation.js';
 import { LowdbQuestionLog, openLowdbQuestionLog, type QuestionLogData } from './storage/lowdbQuestionLog.js';
+import { memoryDirectory, openLowdbDirectory } from './storage/lowdbDirectory.js';
 import { KnowledgeError } from '../knowledge/sources.js';
+import { buildDirectory } from './directory/directoryFactory.js';
+import { importContacts, importOdsExtract } from './directory/imports.js';
+import { describeLookup, lookupText } from './directory/lookupReport.js';
+import { loadKnowledge } from './knowledgeFiles.js';
+import { createLogger } from './logger.js';
+import { projectRoot } from './paths.js';
 
 /** One answer as `ask --json` prints it: the contract scripts and the eval rely on. */
 export interface AskResult {
@@ -27,7 +35,10 @@ const usage = `Usage:
   npm run --silent ask -- [--json] "question"            the reply as a person would read it (or as JSON)
   npm run --silent ask -- --json --batch FILE            one JSON result per line for a JSON Lines file of {"text": ...}
   npm run --silent eval -- FILE                           check replies against {"text","kind"?,"mustInclude"?,"mustNotInclude"?} lines
-  npm run --silent cli -- report questions [--json]       unanswered and unhelpful questions, newest first`;
+  npm run --silent cli -- report questions [--json]       unanswered and unhelpful questions, newest first
+  npm run --silent cli -- directory import-ods FILE [--dry-run]       an NHS ODS extract (epraccur or edispensary CSV)
+  npm run --silent cli -- directory import-contacts FILE [--dry-run]  local contacts (ods_code,role,name,email,phone)
+  npm run --silent cli -- directory lookup CODE [--json]               an organisation, its RA team and its contacts`;
 
 /** Asks each question in a fresh conversation with the real bot, in process, on throwaway stores. */
 export class Asker {
@@ -39,7 +50,9 @@ export class Asker {
     const now = () => new Date();
     // The command line must not add its questions to the RA team's real report.
     const questionLog = new LowdbQuestionLog(new Low<QuestionLogData>(new Memory(), { unanswered: [], feedback: [] }), 1, now);
-    return new Asker(await createApp(config, { storage: new MemoryStorage(), questionLog }));
+    // Questions are answered from the directory already imported into DATA_DIR; none is created by asking.
+    const directory = existsSync(config.dataDir) ? await openLowdbDirectory(config.dataDir) : memoryDirectory();
+    return new Asker(await createApp(config, { storage: new MemoryStorage(), questionLog, directory }));
   }
 
   async ask(text: string): Promise<AskResult> {
@@ -170,7 +183,52 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return 0;
   }
 
+  if (command === 'directory') return directoryCommand(words, flags, config);
+
   throw new UsageError(command ? `unknown command "${[command, ...words].join(' ')}"` : 'no command given');
+}
+
+async function directoryCommand(words: string[], flags: ReadonlySet<string>, config: Config): Promise<number> {
+  const [action, target] = words;
+  const dryRun = flags.has('--dry-run');
+  if (action === 'import-ods' || action === 'import-contacts') {
+    if (!target) throw new UsageError(`directory ${action} needs a file`);
+    let text: string;
+    try {
+      text = await readFile(target, 'utf8');
+    } catch (error) {
+      console.error(`Cannot read ${target}: ${(error as Error).message}`);
+      return 2;
+    }
+    const stores = await openLowdbDirectory(config.dataDir);
+    const now = new Date();
+    const report =
+      action === 'import-ods'
+        ? await importOdsExtract(text, stores.organisations, { dryRun, now })
+        : await importContacts(text, stores, { dryRun, now });
+    await stores.organisations.flush();
+    await stores.contacts.flush();
+    if (!report.ok) {
+      console.error(`${target} was not imported, and nothing has changed. Fix these lines and import it again:`);
+      for (const p of report.problems) console.error(p.line > 0 ? `  line ${p.line}: ${p.problem}` : `  ${p.problem}`);
+      return 1;
+    }
+    const what = report.kind === 'contacts' ? 'contacts' : `${report.kind} organisations`;
+    const verb = report.dryRun ? 'Dry run, nothing written: would add' : 'Imported: added';
+    console.log(`${verb} ${report.added}, ${report.dryRun ? 'change' : 'changed'} ${report.changed}, ${report.dryRun ? 'leave' : 'left'} ${report.unchanged} unchanged (${what}).`);
+    return 0;
+  }
+  if (action === 'lookup') {
+    if (!target) throw new UsageError('directory lookup needs an ODS code');
+    const knowledge = await loadKnowledge(path.join(projectRoot(), 'knowledge', 'data'));
+    const stores = existsSync(config.dataDir) ? await openLowdbDirectory(config.dataDir) : memoryDirectory();
+    const directory = buildDirectory(config, knowledge.raTeams, stores, createLogger('silent'));
+    const found = describeLookup(await directory.lookup(target), config.raTeamEmails);
+    if (flags.has('--json')) console.log(JSON.stringify(found, null, 2));
+    else console.log(lookupText(found));
+    return found.status === 'invalid' ? 1 : 0;
+  }
+  throw new UsageError(`unknown directory command "${words.join(' ')}"`);
 }
 
 // Run only as a program, so tests can import Asker and evalFailures.

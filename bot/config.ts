@@ -21,6 +21,10 @@ export interface Config {
   readonly questionLogDays: number;
   /** RA team id to its email address: the seed pages lost the addresses, so they are configuration. */
   readonly raTeamEmails: ReadonlyMap<string, string>;
+  /** AAD object ids with RA-team rights everywhere (every team's members are listed in its data). */
+  readonly raAdmins: ReadonlySet<string>;
+  /** The ODS ORD API for codes not in the directory; undefined leaves live look-ups off. */
+  readonly odsApi: { readonly baseUrl: string; readonly timeoutMs: number; readonly perSecond: number } | undefined;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -67,6 +71,21 @@ const schema = z.object({
         }
       }),
   ),
+  RA_ADMINS: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .default('')
+      .superRefine((value, ctx) => {
+        for (const entry of splitList(value)) {
+          if (!guid.test(entry)) ctx.addIssue({ code: 'custom', message: `has "${entry}": each entry must be an AAD object id (a GUID)` });
+        }
+      }),
+  ),
+  ODS_API_URL: z.preprocess(blankToUndefined, z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://directory.spineservices.nhs.uk/ORD/2-0-0' }).optional()),
+  ODS_API_TIMEOUT_MS: z.preprocess(blankToUndefined, z.coerce.number().int().min(100).max(30_000).default(3000)),
+  // ODS asks callers to stay under 5 requests a second.
+  ODS_API_PER_SECOND: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(5).default(5)),
   QUESTION_LOG_DAYS: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(3650).default(180)),
   SHUTDOWN_GRACE_MS: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(120_000).default(10_000)),
 });
@@ -99,6 +118,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     }),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     questionLogDays: e.QUESTION_LOG_DAYS,
+    raAdmins: new Set(splitList(e.RA_ADMINS).map((id) => id.toLowerCase())),
+    odsApi: e.ODS_API_URL ? Object.freeze({ baseUrl: e.ODS_API_URL, timeoutMs: e.ODS_API_TIMEOUT_MS, perSecond: e.ODS_API_PER_SECOND }) : undefined,
     raTeamEmails: new Map(splitList(e.RA_TEAM_EMAILS).map((entry) => entry.split('=').map((p) => p.trim()) as [string, string])),
   });
 }

@@ -4,6 +4,11 @@ const id = z.string().trim().min(1).max(64).regex(/^[a-z0-9][a-z0-9.-]*$/);
 
 const question = z.string().max(500);
 
+// Codes are checked against the ODS formats where they are used; here only their size.
+const code = z.string().trim().min(1).max(12);
+const contact = z.string().trim().max(64);
+const field = z.string().max(500).optional();
+
 const schema = z.discriminatedUnion('verb', [
   z.object({ verb: z.literal('menu.open'), command: id }),
   z.object({ verb: z.literal('choice.pick'), prompt: id, value: z.string().trim().min(1).max(64) }),
@@ -17,6 +22,12 @@ const schema = z.discriminatedUnion('verb', [
     question: question.optional(),
     comment: z.string().max(1000).optional(),
   }),
+  z.object({ verb: z.literal('org.remember'), code }),
+  z.object({ verb: z.literal('contact.add'), code }),
+  z.object({ verb: z.literal('contact.edit'), code, contact }),
+  z.object({ verb: z.literal('contact.remove'), code, contact }),
+  // Teams leaves out inputs the user did not touch, so every field may be missing.
+  z.object({ verb: z.literal('contact.save'), code, contact, role: field, name: field, email: field, phone: field }),
 ]);
 
 /** Every payload a card of this app can submit, keyed by its dotted verb. */

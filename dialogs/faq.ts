@@ -20,6 +20,9 @@ export interface FaqDeps {
   readonly logger: Logger;
 }
 
+/** The card buttons the FAQ answers. */
+export type FaqSubmission = Extract<Submission, { verb: 'faq.open' | 'faq.none' | 'feedback.rate' }>;
+
 /** The FAQ's decision for a question: a flow to start (when one is registered for the article), or replies sent. */
 export type FaqAnswer = { readonly kind: 'flow'; readonly flow: FlowId } | { readonly kind: 'sent' };
 
@@ -106,7 +109,7 @@ export class Faq {
   }
 
   /** Handles the FAQ's own card buttons: an article chosen, "none of these", or feedback. */
-  async onCard(context: TurnContext, submission: Exclude<Submission, { verb: 'menu.open' | 'choice.pick' | 'flow.back' }>): Promise<void> {
+  async onCard(context: TurnContext, submission: FaqSubmission): Promise<void> {
     switch (submission.verb) {
       case 'faq.open': {
         const article = this.deps.kb.get(submission.article);

@@ -52,3 +52,8 @@ export function classifyInput(activity: Pick<Activity, 'text' | 'value'>, comman
   if (capability) return { kind: 'command', command: capability };
   return { kind: 'text', text };
 }
+
+/** A typed message that reads as a new question rather than an answer to ours ("how do I get SCR access?"). */
+export function looksLikeQuestion(text: string): boolean {
+  return /\?\s*$/.test(text) || /^(how|what|whats|what's|who|where|why|when|can|could|do|does|is|are|should)\b/i.test(text.trim());
+}

@@ -15,7 +15,10 @@ import { renderHelpCard, renderWelcomeCard, type MenuEntry } from '../cards/menu
 import { renderClarifyCard } from '../cards/answerCards.js';
 import { mentionsSecret } from '../knowledge/privacy.js';
 import type { FlowId } from '../knowledge/articles.js';
-import { Faq, type FaqDeps } from './faq.js';
+import { codeLikeIn, odsCodeIn, statedCode } from '../knowledge/odsCodes.js';
+import { DirectoryActions, type DirectoryActionsDeps, type DirectorySubmission } from './directoryActions.js';
+import { Faq, type FaqDeps, type FaqSubmission } from './faq.js';
+import { FindContactDialog, type FindContactDeps, type FindContactOptions } from './findContactDialog.js';
 import { classifyInput, normalise, type GlobalCommand, type TurnInput } from './input.js';
 import { WorkplaceDialog, type WorkplaceDialogDeps } from './workplaceDialog.js';
 import type { FlowResult } from './treeDialog.js';
@@ -28,7 +31,7 @@ interface Capability extends MenuEntry {
 }
 
 /** What the main dialog needs from the composition root. */
-export interface MainDialogDeps extends WorkplaceDialogDeps, FaqDeps {
+export interface MainDialogDeps extends WorkplaceDialogDeps, FaqDeps, FindContactDeps, DirectoryActionsDeps {
   readonly version: string;
   /**
    * Guided flows by the id articles name in `flow:`. A question whose article has a registered flow starts
@@ -62,6 +65,7 @@ export class MainDialog extends ComponentDialog {
   private readonly capabilities: readonly Capability[];
   private readonly commands: ReadonlyMap<string, string>;
   private readonly faq: Faq;
+  private readonly directoryActions: DirectoryActions;
   private readonly flows: readonly GuidedFlow[];
 
   constructor(private readonly deps: MainDialogDeps) {
@@ -73,6 +77,7 @@ export class MainDialog extends ComponentDialog {
     }
     this.flows = flows;
     this.faq = new Faq(deps, new Map(flows.map((f) => [f.id, f] as const)));
+    this.directoryActions = new DirectoryActions(deps);
     this.capabilities = [
       {
         id: 'ask',
@@ -106,18 +111,55 @@ export class MainDialog extends ComponentDialog {
       {
         id: 'my-ra-team',
         title: 'My RA team',
-        summary: "Tell me where you work and I'll show you which Registration Authority (RA) team to contact about smartcards.",
+        summary: "Tell me which organisation you work for and I'll show its Registration Authority (RA) team, Sponsors and Smartcard Administrators.",
         inMenu: true,
-        commands: ['my ra team', 'ra team', 'who is my ra team', "who's my ra team", 'find my ra team', 'contact my ra team'],
-        start: (step) => step.beginDialog(WorkplaceDialog.id, { mode: 'show' }),
+        commands: ['my ra team', 'ra team', 'who is my ra team', "who's my ra team", 'find my ra team', 'contact my ra team', 'who do i ring', 'who do i call', 'who do i contact'],
+        start: (step) => step.beginDialog(FindContactDialog.id, { mode: 'mine', question: 'my ra team' } satisfies FindContactOptions),
+      },
+      {
+        id: 'find-contact',
+        title: 'Find a contact',
+        summary: 'Find the Sponsors, Smartcard Administrators, RA agents and RA team for any organisation, by ODS code, name or postcode.',
+        inMenu: true,
+        commands: ['find a contact', 'find contact', 'directory', 'look up an organisation', 'find an organisation', 'look up a code', 'look up an ods code', 'ods lookup', 'lookup'],
+        start: (step) => step.beginDialog(FindContactDialog.id, { mode: 'lookup' } satisfies FindContactOptions),
+      },
+      {
+        id: 'change-organisation',
+        title: 'Change my organisation',
+        summary: 'Tell me again which organisation you work for.',
+        inMenu: false,
+        commands: [
+          'change my organisation',
+          'change my organization',
+          'change organisation',
+          'set my organisation',
+          'my organisation',
+          'change my ods code',
+        ],
+        start: (step) => step.beginDialog(FindContactDialog.id, { mode: 'change' } satisfies FindContactOptions),
       },
       {
         id: 'workplace',
         title: 'Change where I work',
-        summary: 'Tell me again where you work.',
+        summary: 'Tell me again what kind of place you work in and its area, for people without one organisation.',
         inMenu: false,
         commands: ['change where i work', 'where i work', 'set my workplace', 'my workplace', 'change my workplace'],
         start: (step) => step.beginDialog(WorkplaceDialog.id, { mode: 'ask' }),
+      },
+      {
+        id: 'forget-me',
+        title: 'Forget me',
+        summary: 'Clear the organisation and workplace I remember for you.',
+        inMenu: false,
+        commands: ['forget me', 'forget my details', 'forget about me', 'forget what you know about me', 'delete my details', 'delete my data', 'clear my details', 'forget my organisation'],
+        start: async (step) => {
+          await this.deps.profile.delete(step.context);
+          await step.context.sendActivity(
+            "Done: I've forgotten your organisation and where you work. I'll ask again if an answer depends on them. (Questions I couldn't answer are kept for the RA team without your name.)",
+          );
+          return step.next();
+        },
       },
       {
         id: 'about',
@@ -137,6 +179,7 @@ export class MainDialog extends ComponentDialog {
       ...(deps.flows ?? []).flatMap((f) => f.triggers.map((w) => [normalise(w), `flow.${f.id}`] as const)),
     ]);
     this.addDialog(new WorkplaceDialog(deps));
+    this.addDialog(new FindContactDialog(deps));
     this.addDialog(new WaterfallDialog(routeId, [this.route.bind(this), this.afterChild.bind(this)]));
     this.initialDialogId = routeId;
   }
@@ -177,7 +220,7 @@ export class MainDialog extends ComponentDialog {
         return { status: DialogTurnStatus.waiting };
       case 'card':
         // A button on an earlier answer (feedback, a related article) is handled, then the open question is asked again.
-        await this.faq.onCard(inner.context, input.submission);
+        await this.onCard(inner.context, input.submission);
         await inner.repromptDialog();
         return { status: DialogTurnStatus.waiting };
       case 'text':
@@ -235,9 +278,11 @@ export class MainDialog extends ComponentDialog {
         await step.context.sendActivity(`Sorry, ${input.problem}. Here's what I can do:`);
         break;
       case 'card':
-        await this.faq.onCard(step.context, input.submission);
+        await this.onCard(step.context, input.submission);
         return step.endDialog();
       case 'text': {
+        const lookup = directoryRequest(input.text);
+        if (lookup) return step.beginDialog(FindContactDialog.id, lookup);
         const answer = await this.faq.ask(step.context, input.text);
         if (answer.kind === 'flow') return step.beginDialog(answer.flow, { question: input.text });
         return step.endDialog();
@@ -256,7 +301,34 @@ export class MainDialog extends ComponentDialog {
     return result?.reroute ? step.replaceDialog(routeId) : step.endDialog();
   }
 
+  private async onCard(context: TurnContext, submission: FaqSubmission | DirectorySubmission): Promise<void> {
+    if (submission.verb.startsWith('org.') || submission.verb.startsWith('contact.')) {
+      await this.directoryActions.onCard(context, submission as DirectorySubmission);
+    } else {
+      await this.faq.onCard(context, submission as FaqSubmission);
+    }
+  }
+
   private async sendHelp(context: TurnContext): Promise<void> {
     await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(renderHelpCard(this.menu()))));
   }
+}
+
+const roleWords = /\b(sponsors?|lsas?|smartcard admin(istrator)?s?|ra agents?|id checkers?|ra team|smartcard team|contacts?)\b/i;
+const askingWho = /\b(who|find|contact|ring|call|phone|email|details|name of)\b/i;
+
+/**
+ * A message the directory answers rather than the FAQ: one naming an ODS code with a role ("who's the sponsor for
+ * FA123"), stating the person's code ("my ODS code is FA123"), or asking for their own contacts ("who is my sponsor").
+ */
+export function directoryRequest(text: string): FindContactOptions | undefined {
+  const stated = statedCode(text);
+  // A mistyped code next to a role ("sponsor for F12") is the directory's to explain, not the FAQ's.
+  const code = stated ?? odsCodeIn(text) ?? (roleWords.test(text) ? codeLikeIn(text) : undefined);
+  const mine = /\b(my|our)\b/i.test(text);
+  if (stated && mine) return { mode: 'mine', question: text };
+  if (code && (stated || roleWords.test(text) || text.trim().toUpperCase() === code)) return { mode: 'lookup', question: text };
+  if (/\b(don'?t|do not) know (my|our|the) (ods|organisation|organization|practice|pharmacy) code\b/i.test(text)) return { mode: 'mine', question: text };
+  if (!code && mine && roleWords.test(text) && askingWho.test(text)) return { mode: 'mine', question: text };
+  return undefined;
 }

@@ -6,7 +6,7 @@ import type { AnswerRenderer } from '../knowledge/answers.js';
 import type { KnowledgeBase } from '../knowledge/search.js';
 import type { QuestionNode, Tree, TreeNode } from '../knowledge/trees.js';
 import { areaNamedIn } from '../knowledge/workplace.js';
-import { normalise } from './input.js';
+import { looksLikeQuestion, normalise } from './input.js';
 import { recordOutcome } from './outcome.js';
 import type { UserProfile } from './userProfile.js';
 
@@ -28,11 +28,6 @@ interface FlowState {
 export interface FlowResult {
   readonly solved?: boolean;
   readonly reroute?: boolean;
-}
-
-/** A typed message that reads as a new question rather than an answer to ours ("how do I get SCR access?"). */
-function looksLikeQuestion(text: string): boolean {
-  return /\?\s*$/.test(text) || /^(how|what|whats|what's|who|where|why|when|can|could|do|does|is|are|should)\b/i.test(text.trim());
 }
 
 /** Options when a flow starts: the words that started it, used to skip questions they already answer. */

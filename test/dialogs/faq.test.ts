@@ -104,7 +104,7 @@ describe('answering questions (FAQ)', () => {
   });
 
   it('when a user types a passcode in the middle of a question, they are warned and the question is asked again', async () => {
-    await chat.say('my ra team');
+    await chat.say('set my workplace');
     const text = readAll(await chat.say('my pin is 1234'));
     expect(text).to.include("Please don't type passcodes");
     expect(text).not.to.include('1234');
@@ -128,7 +128,7 @@ describe('answering questions (FAQ)', () => {
     });
 
     it('when the user has said where they work, the answer is theirs only', async () => {
-      await chat.say('my ra team');
+      await chat.say('set my workplace');
       await chat.say('gp practice');
       await chat.say('dorset');
       const text = readAll(await chat.say('who do I contact about smartcards'));

@@ -6,6 +6,9 @@ import { loadKnowledge } from '../../bot/knowledgeFiles.js';
 import { LocalConversation } from '../../bot/localConversation.js';
 import { MainDialog } from '../../dialogs/mainDialog.js';
 import { AnswerRenderer } from '../../knowledge/answers.js';
+import { ContactBook } from '../../knowledge/contactBook.js';
+import { Directory } from '../../knowledge/directory.js';
+import { memoryDirectory } from '../../bot/storage/lowdbDirectory.js';
 import type { FlowId } from '../../knowledge/articles.js';
 import type { UserProfile } from '../../dialogs/userProfile.js';
 import { memoryQuestionLog, testNow } from '../support/chat.js';
@@ -24,7 +27,12 @@ async function conversationWithFlow(flowId: FlowId): Promise<LocalConversation> 
       return step.endDialog();
     },
   ]);
+  const stores = memoryDirectory();
+  const directory = new Directory({ ...stores, teams: knowledge.raTeams });
+  const contactBook = new ContactBook({ ...stores, teams: knowledge.raTeams, admins: new Set(), now: () => testNow, newId: () => 'id' });
   const main = new MainDialog({
+    directory,
+    contactBook,
     profile: userState.createProperty<UserProfile>('profile'),
     raTeams: knowledge.raTeams,
     sources: knowledge.sources,

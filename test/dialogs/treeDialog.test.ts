@@ -159,7 +159,7 @@ describe('guided flows (every leaf of every tree, by clicks and by typing)', () 
 
     it('a user who has said where they work is not asked again, and sees only their own RA team', async () => {
       const chat = new Chat(app, { conversationId: 'journey-known' });
-      await chat.say('my ra team');
+      await chat.say('set my workplace');
       await chat.say('pharmacy');
       await chat.say('southampton');
       let text = '';

@@ -91,7 +91,7 @@ describe('HTTP server', () => {
         expect(String((logged[0]?.fields['err'] as Error).stack)).to.include('a-dialog-that-does-not-exist');
 
         const next = await post(poisoned.url, activity({ type: 'message', text: 'my ra team' }));
-        expect(replyText(next.body)).to.include('Where do you work?');
+        expect(replyText(next.body)).to.include('Which organisation do you work for?');
       } finally {
         await poisoned.app.stop();
       }
@@ -125,7 +125,7 @@ describe('restarts and shutdown', () => {
 
   it('when the bot restarts mid-dialog on the same DATA_DIR, the user carries on where they were', async () => {
     const first = await started({ DATA_DIR: dataDir });
-    const asked = await post(first.url, activity({ type: 'message', text: 'my ra team' }));
+    const asked = await post(first.url, activity({ type: 'message', text: 'set my workplace' }));
     expect(replyText(asked.body)).to.include('Where do you work?');
     await first.app.stop();
 
@@ -161,7 +161,7 @@ describe('restarts and shutdown', () => {
       flush: () => inner.flush(),
     };
     const { app, url } = await started({ DATA_DIR: dataDir }, slow);
-    const inFlight = post(url, activity({ type: 'message', text: 'my ra team' }));
+    const inFlight = post(url, activity({ type: 'message', text: 'set my workplace' }));
     await writing;
     const stopped = app.stop();
     const refused = await fetch(`${url}/healthz`).then(

@@ -49,10 +49,16 @@ describe('knowledge: RA teams and sources', () => {
         { id: 'a', name: 'A', serves: 'x', inBrief: 'x', covers: [{ area: 'dorset', workplaces: ['pharmacy'] }], phone: '0300 5610429', offices: [], notes: [], source: 'seed:nope' },
         { id: 'a', name: 'B', serves: 'x', inBrief: 'x', covers: [{ area: 'dorset', workplaces: ['pharmacy'] }], phone: '01202 541604', offices: [], notes: [], source: 'seed:000_ae3953f2dc3337d3.txt' },
       ],
+      areas: {
+        dorset: { icbs: ['QVV'], subIcbs: ['11J'], postcodes: ['DT', 'BH24'], source: 'domain:regional-codes' },
+        'hampshire-iow': { icbs: ['QRL'], subIcbs: [], postcodes: ['BH24'], source: 'seed:gone' },
+      },
       fallback: { name: 'F', inSentence: 'f', serves: 'x', notes: [], source: 'seed:000_ae3953f2dc3337d3.txt' },
     };
     const found = problems(() => parseRaTeams(broken, sources)).join('\n');
     expect(found).to.include('duplicate team id a');
+    expect(found).to.include('BH24 is in both dorset and hampshire-iow');
+    expect(found).to.include('areas.hampshire-iow: unknown source seed:gone');
     expect(found).to.include('unknown source seed:nope');
     expect(found).to.include('pharmacy in dorset is covered by both a and a');
   });

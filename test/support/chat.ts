@@ -1,7 +1,8 @@
 import { MemoryStorage, type Activity, type Storage } from 'botbuilder';
 import { LocalConversation } from '../../bot/localConversation.js';
 import type { TurnOutcome } from '../../dialogs/outcome.js';
-import { createApp, type App } from '../../bot/app.js';
+import { createApp, type App, type AppOverrides } from '../../bot/app.js';
+import { memoryDirectory } from '../../bot/storage/lowdbDirectory.js';
 import { loadConfig } from '../../bot/config.js';
 import { LowdbQuestionLog, type QuestionLogData } from '../../bot/storage/lowdbQuestionLog.js';
 import { cardToText } from '../../cards/flatten.js';
@@ -27,9 +28,10 @@ export async function testApp(
   env: Record<string, string> = {},
   storage: Storage = new MemoryStorage(),
   questionLog: LowdbQuestionLog = memoryQuestionLog(),
+  overrides: AppOverrides = {},
 ): Promise<App> {
   const config = loadConfig({ LOG_LEVEL: 'silent', PORT: '0', DATA_DIR: '/nonexistent-unused', ...env });
-  return createApp(config, { storage, questionLog, clock: { now: () => testNow } });
+  return createApp(config, { storage, questionLog, clock: { now: () => testNow }, directory: memoryDirectory(), ...overrides });
 }
 
 /** One user in one conversation with the bot, driven through the same in-process adapter as the command line. */

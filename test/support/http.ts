@@ -3,13 +3,20 @@ import path from 'node:path';
 import { MemoryStorage, type Activity, type Storage } from 'botbuilder';
 import { createApp, type App } from '../../bot/app.js';
 import { loadConfig } from '../../bot/config.js';
+import { memoryDirectory } from '../../bot/storage/lowdbDirectory.js';
 import type { Logger } from '../../dialogs/ports.js';
 import { memoryQuestionLog } from './chat.js';
 
 /** The real app listening on a free loopback port, on in-memory stores unless told otherwise. */
 export async function started(env: Record<string, string> = {}, storage?: Storage, logger?: Logger): Promise<{ app: App; url: string }> {
   const config = loadConfig({ LOG_LEVEL: 'silent', PORT: '0', DATA_DIR: path.join(os.tmpdir(), 'unused'), ...env });
-  const app = await createApp(config, { questionLog: memoryQuestionLog(), ...(storage ? { storage } : {}), ...(logger ? { logger } : {}) });
+  const app = await createApp(config, {
+    questionLog: memoryQuestionLog(),
+    ...(storage ? { storage } : {}),
+    ...(logger ? { logger } : {}),
+    // The directory lives in DATA_DIR only when a test names one.
+    ...(env['DATA_DIR'] ? {} : { directory: memoryDirectory() }),
+  });
   return { app, url: await app.start() };
 }
 

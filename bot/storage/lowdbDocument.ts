@@ -1,0 +1,98 @@
+import { mkdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Low, Memory } from 'lowdb';
+import { JSONFile } from 'lowdb/node';
+
+/**
+ * One lowdb JSON document that app repositories share the habits of: operations run one at a time (lowdb
+ * rewrites the whole file), a failed write leaves memory as the file is, and a change made on disk by
+ * another process (the command-line importer) is read before the next operation, so it is never overwritten.
+ */
+export class LowdbDocument<T> {
+  #tail: Promise<unknown> = Promise.resolve();
+  #stamp: string | undefined;
+  #generation = 0;
+
+  private constructor(
+    private readonly db: Low<T>,
+    private readonly file: string | undefined,
+    private readonly check: (data: T) => T,
+  ) {}
+
+  /** Opens (creating its folder if needed) the document at `file`; `check` repairs or rejects what was read. */
+  static async open<T>(file: string, initial: T, check: (data: T) => T): Promise<LowdbDocument<T>> {
+    await mkdir(path.dirname(file), { recursive: true });
+    const document = new LowdbDocument(new Low<T>(new JSONFile<T>(file), initial), file, check);
+    await document.load();
+    return document;
+  }
+
+  /** An in-memory document, for tests and throwaway runs. */
+  static inMemory<T>(initial: T, check: (data: T) => T = (d) => d): LowdbDocument<T> {
+    return new LowdbDocument(new Low<T>(new Memory<T>(), initial), undefined, check);
+  }
+
+  /** Increases whenever the data changes, here or on disk, so derived indexes know to rebuild. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** Runs `look` over the current data, after queued changes. */
+  read<R>(look: (data: T) => R): Promise<R> {
+    return this.#enqueue(async () => {
+      await this.reloadIfChanged();
+      return look(this.db.data);
+    });
+  }
+
+  /** Applies `mutate` and writes the file; when the write fails the data is read back from the file and the error is thrown. */
+  change<R>(mutate: (data: T) => R): Promise<R> {
+    return this.#enqueue(async () => {
+      await this.reloadIfChanged();
+      const result = mutate(this.db.data);
+      this.#generation++;
+      try {
+        await this.db.write();
+        this.#stamp = await this.stampOf();
+      } catch (error) {
+        await this.load().catch(() => undefined);
+        throw error;
+      }
+      return result;
+    });
+  }
+
+  /** Resolves when every queued operation has finished. */
+  async flush(): Promise<void> {
+    await this.#tail.catch(() => undefined);
+  }
+
+  private async load(): Promise<void> {
+    await this.db.read();
+    this.db.data = this.check(this.db.data);
+    this.#stamp = await this.stampOf();
+    this.#generation++;
+  }
+
+  private async reloadIfChanged(): Promise<void> {
+    if (!this.file) return;
+    const stamp = await this.stampOf();
+    if (stamp !== undefined && stamp !== this.#stamp) await this.load();
+  }
+
+  private async stampOf(): Promise<string | undefined> {
+    if (!this.file) return undefined;
+    try {
+      const s = await stat(this.file);
+      return `${s.mtimeMs}:${s.size}`;
+    } catch {
+      return undefined;
+    }
+  }
+
+  #enqueue<R>(operation: () => Promise<R>): Promise<R> {
+    const run = this.#tail.then(operation);
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+}
