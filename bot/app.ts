@@ -89,7 +89,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const profile = userState.createProperty<UserProfile>('profile');
   const answers = new AnswerRenderer(knowledge.raTeams, config.raTeamEmails, knowledge.sources);
   const flows = knowledge.trees.map((tree) => {
-    const dialog = new TreeDialog(tree, { kb: knowledge.kb, answers, profile });
+    const dialog = new TreeDialog(tree, { kb: knowledge.kb, answers, profile, directory });
     return { id: tree.id, title: tree.title, triggers: tree.triggers, dialog, startsFrom: (words: string) => dialog.answeredBy(words) };
   });
   const main = new MainDialog({

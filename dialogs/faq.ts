@@ -6,12 +6,13 @@ import type { Article, FlowId } from '../knowledge/articles.js';
 import { mentionsSecret, redact } from '../knowledge/privacy.js';
 import type { KnowledgeBase } from '../knowledge/search.js';
 import { areaNamedIn } from '../knowledge/workplace.js';
+import { localContacts, type LocalContactsDeps } from './localContacts.js';
 import { recordOutcome } from './outcome.js';
 import { turnLogger, type Clock, type Logger, type QuestionLog } from './ports.js';
 import type { UserProfile } from './userProfile.js';
 
 /** What the FAQ needs from the composition root. */
-export interface FaqDeps {
+export interface FaqDeps extends LocalContactsDeps {
   readonly kb: KnowledgeBase;
   readonly answers: AnswerRenderer;
   readonly questionLog: QuestionLog;
@@ -149,6 +150,7 @@ export class Faq {
         question,
         feedback: true,
         walkThrough: this.walkThrough(article),
+        local: await localContacts(this.deps, context, article.contacts),
       }),
     );
     recordOutcome(context, { kind: 'answer', id: article.id, title: article.title, confidence, suggestions: followUps.map((f) => f.id) });

@@ -71,6 +71,7 @@ export class FindContactDialog extends Dialog<FindContactOptions> {
     const question = options?.question ?? '';
     const state: FindState = { step: 'code', mode: options?.mode ?? 'lookup', focus: focusOf(question), misses: 0, candidates: [] };
     dc.activeDialog!.state[stateKey] = state;
+    if (dontKnow.test(question)) return this.onCode(dc, state, 'dont-know', '');
     const code = statedCode(question) ?? odsCodeIn(question) ?? codeLikeIn(question);
     if (code) return this.resolve(dc, state, code);
     if (state.mode === 'mine') {

@@ -328,7 +328,7 @@ export function directoryRequest(text: string): FindContactOptions | undefined {
   const mine = /\b(my|our)\b/i.test(text);
   if (stated && mine) return { mode: 'mine', question: text };
   if (code && (stated || roleWords.test(text) || text.trim().toUpperCase() === code)) return { mode: 'lookup', question: text };
-  if (/\b(don'?t|do not) know (my|our|the) (ods|organisation|organization|practice|pharmacy) code\b/i.test(text)) return { mode: 'mine', question: text };
+  if (/\b(don'?t|do not) know (my|our|the) (ods|organisation|organization|practice|pharmacy) code\b/i.test(text)) return { mode: 'change', question: text };
   if (!code && mine && roleWords.test(text) && askingWho.test(text)) return { mode: 'mine', question: text };
   return undefined;
 }

@@ -7,11 +7,12 @@ import type { KnowledgeBase } from '../knowledge/search.js';
 import type { QuestionNode, Tree, TreeNode } from '../knowledge/trees.js';
 import { areaNamedIn } from '../knowledge/workplace.js';
 import { looksLikeQuestion, normalise } from './input.js';
+import { localContacts, type LocalContactsDeps } from './localContacts.js';
 import { recordOutcome } from './outcome.js';
 import type { UserProfile } from './userProfile.js';
 
 /** What every guided flow needs from the composition root. */
-export interface TreeDialogDeps {
+export interface TreeDialogDeps extends LocalContactsDeps {
   readonly kb: KnowledgeBase;
   readonly answers: AnswerRenderer;
   readonly profile: StatePropertyAccessor<UserProfile>;
@@ -168,7 +169,16 @@ export class TreeDialog extends Dialog<TreeDialogOptions> {
     const node = this.tree.nodes[state.node];
     if (!node) return;
     const profile = await this.deps.profile.get(context, {});
-    const card = renderFlowStepCard({ ...this.describe(node, profile, context.activity.text ?? ''), flowTitle: this.tree.title, promptId: this.promptId(state), canGoBack: state.history.length > 0 });
+    const described = this.describe(node, profile, context.activity.text ?? '');
+    const roles = node.kind === 'answer' || node.kind === 'handoff' ? node.contacts : [];
+    const local = (await localContacts(this.deps, context, roles)).map((block) => `**${block.title}**\n${block.text}`);
+    const card = renderFlowStepCard({
+      ...described,
+      paragraphs: [...described.paragraphs, ...local],
+      flowTitle: this.tree.title,
+      promptId: this.promptId(state),
+      canGoBack: state.history.length > 0,
+    });
     await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
   }
 

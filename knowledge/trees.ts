@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { flowIds, placeholdersIn, type Article, type FlowId } from './articles.js';
 import { KnowledgeError, parseEach } from './sources.js';
+import { contactRoles } from './organisations.js';
 import { areas, workplaceKinds } from './workplace.js';
+
+/** The local roles a step tells people to ask: the person's own organisation's contacts in them are shown. */
+const contacts = z.array(z.enum(contactRoles)).default([]);
 
 const nodeId = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'node ids are lower-case words joined by hyphens');
 
@@ -34,6 +38,7 @@ const answer = z.object({
   text: z.string().min(3).optional(),
   /** An article whose answer is shown (after `text`, when both are given). */
   article: z.string().optional(),
+  contacts,
 });
 
 const checklist = z.object({
@@ -51,6 +56,7 @@ const handoff = z.object({
   title: z.string().min(3).max(80),
   /** Why the RA team is the next step; the team's contact is added. */
   text: z.string().min(3),
+  contacts,
 });
 
 const action = z.object({

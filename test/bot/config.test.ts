@@ -79,4 +79,25 @@ describe('configuration', () => {
       ['scw', 'b@nhs.net'],
     ]);
   });
+
+  it('when RA admins are configured, their object ids are read case-insensitively, and a non-GUID is refused', () => {
+    const config = loadConfig({ RA_ADMINS: ` ${appId.toUpperCase()} ,${appId.replace('1111', 'aaaa')}` });
+    expect([...config.raAdmins]).to.deep.equal([appId, appId.replace('1111', 'aaaa')]);
+    expect(problemsOf({ RA_ADMINS: 'jane.smith@nhs.net' }).join('\n')).to.include('has "jane.smith@nhs.net": each entry must be an AAD object id');
+  });
+
+  it('when no ODS API URL is set, live look-ups are off; when one is set, the timeout and rate default to 3 s and 5 a second', () => {
+    expect(loadConfig({}).odsApi).to.equal(undefined);
+    expect(loadConfig({ ODS_API_URL: 'https://directory.spineservices.nhs.uk/ORD/2-0-0' }).odsApi).to.deep.equal({
+      baseUrl: 'https://directory.spineservices.nhs.uk/ORD/2-0-0',
+      timeoutMs: 3000,
+      perSecond: 5,
+    });
+  });
+
+  it('when the ODS settings are wrong (not a URL, faster than ODS allows), each is named', () => {
+    const found = problemsOf({ ODS_API_URL: 'directory.spineservices', ODS_API_PER_SECOND: '20' }).join('\n');
+    expect(found).to.include('ODS_API_URL must be an http(s) URL');
+    expect(found).to.include('ODS_API_PER_SECOND');
+  });
 });

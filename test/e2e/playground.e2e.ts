@@ -1,12 +1,14 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { importContacts, importOdsExtract } from '../../bot/directory/imports.js';
+import { openLowdbDirectory } from '../../bot/storage/lowdbDirectory.js';
 
 // Built by `npm run test:e2e` before mocha starts: the same launcher a developer uses with `npm run playground`.
 const playgroundTool = fileURLToPath(new URL('../../dist/bot/tools/playground.js', import.meta.url));
@@ -89,6 +91,7 @@ describe('Smartcard Assistant in the Microsoft 365 Agents Playground (browser)',
     workDir = work;
     profileDir = mkdtempSync(path.join(os.tmpdir(), 'sa-e2e-profile-'));
     const [botPort, playgroundPort] = await freePorts(2);
+    await seedDirectory(path.join(work, 'data'));
     stack = spawn('setpriv', [...isolate, 'sh', '-c', bringUpLoopback, 'sh', process.execPath, playgroundTool], {
       // A scratch cwd: no developer .env or .m365agentsplayground.yml can change what is tested.
       cwd: work,
@@ -220,9 +223,10 @@ describe('Smartcard Assistant in the Microsoft 365 Agents Playground (browser)',
     expect(await about.innerText()).to.include('Where my answers come from');
   });
 
-  it('when I press "My RA team", pick "GP practice" and type "dorset", I see the Dorset RA team and its phone number', async () => {
+  it('when I press "My RA team", then "Not one organisation", pick "GP practice" and type "dorset", I see the Dorset RA team and its phone number', async () => {
     const welcome = await openPlayground();
-    const kind = await replyCard('Where do you work?', () => button(welcome, 'My RA team').click());
+    const which = await replyCard('Which organisation do you work for?', () => button(welcome, 'My RA team').click());
+    const kind = await replyCard('Where do you work?', () => button(which, 'Not one organisation').click());
     for (const choice of ['Community pharmacy', 'Locum GP', 'ICB or CCG', 'Somewhere else']) await button(kind, choice).waitFor();
     const area = await replyCard('Which area is your workplace in?', () => button(kind, 'GP practice').click());
     await button(area, 'Dorset').waitFor();
@@ -230,6 +234,24 @@ describe('Smartcard Assistant in the Microsoft 365 Agents Playground (browser)',
     const text = await team.innerText();
     expect(text).to.include("Thanks, I'll remember where you work. Your RA team:");
     expect(text).to.include('01202 541604');
+  });
+
+  it('when I ask who the sponsor for an imported pharmacy is, I see its Sponsors and its RA team, and can say it is where I work', async () => {
+    await openPlayground();
+    const card = await replyCard('Sponsors at SEAFRONT PHARMACY', () => type('who is the sponsor for FA123?'));
+    const text = await card.innerText();
+    expect(text).to.include('Alex Example');
+    expect(text).to.include('0300 5610429');
+    await button(card, 'This is where I work').click();
+    await page.getByText("I'll use SEAFRONT PHARMACY (FICTIONAL) (FA123) as your organisation").first().waitFor();
+  });
+
+  it('when I don\'t know my ODS code, I can find my practice by its name', async () => {
+    await openPlayground();
+    const ask = await replyCard('Which organisation do you work for?', () => type("I don't know my ODS code"));
+    expect(await ask.innerText()).to.include('postcode');
+    const found = await replyCard('HARBOUR VIEW SURGERY', () => type('harbour view surgery'));
+    expect(await found.innerText()).to.include("I'll remember this as your organisation");
   });
 
   it('when I type a question in my own words, I get a sourced answer, and pressing "Helpful" thanks me', async () => {
@@ -261,3 +283,18 @@ describe('Smartcard Assistant in the Microsoft 365 Agents Playground (browser)',
     await page.getByText("Good, glad that's sorted.").first().waitFor();
   });
 });
+
+/** The fictional fixture organisations and contacts, imported the way an RA team would, before the bot starts. */
+async function seedDirectory(dataDir: string): Promise<void> {
+  const fixtures = fileURLToPath(new URL('../fixtures/directory/', import.meta.url));
+  const stores = await openLowdbDirectory(dataDir);
+  const now = new Date();
+  for (const file of ['epraccur-sample.csv', 'edispensary-sample.csv']) {
+    const report = await importOdsExtract(readFileSync(path.join(fixtures, file), 'utf8'), stores.organisations, { dryRun: false, now });
+    if (!report.ok) throw new Error(`fixture ${file} did not import`);
+  }
+  const contacts = await importContacts(readFileSync(path.join(fixtures, 'contacts-sample.csv'), 'utf8'), stores, { dryRun: false, now });
+  if (!contacts.ok) throw new Error('fixture contacts did not import');
+  await stores.organisations.flush();
+  await stores.contacts.flush();
+}
