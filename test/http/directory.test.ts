@@ -31,7 +31,7 @@ describe('the directory, imported with the command line and asked over HTTP', ()
   let url: string;
   let stop: () => Promise<void>;
   const ask = async (text: string, conversation = 'http-directory') =>
-    replyText((await post(url, activity({ type: 'message', text, conversation: { id: conversation, conversationType: 'personal' } }))).body);
+    replyText((await post(url, activity({ type: 'message', text, conversation: { id: conversation, conversationType: 'personal', isGroup: false, name: '' } }))).body);
 
   before(async function () {
     // Three runs of the real command line, each starting Node and tsx.
