@@ -8,7 +8,7 @@ import { contactRoles, contactRoleTitles, type Contact } from '../knowledge/orga
 import { workplaceOf } from '../knowledge/raTeams.js';
 import { organisationCard, type DirectoryViewDeps } from './directoryView.js';
 import { turnLogger, type Clock, type Logger } from './ports.js';
-import type { UserProfile } from './userProfile.js';
+import { rememberOrganisation, type UserProfile } from './userProfile.js';
 
 /** The card buttons the directory answers. */
 export type DirectorySubmission = Extract<Submission, { verb: `org.${string}` | `contact.${string}` }>;
@@ -73,13 +73,7 @@ export class DirectoryActions {
       return;
     }
     const { organisation, team } = lookup;
-    const profile = await this.deps.profile.get(context, {});
-    const savedAt = this.deps.clock.now().toISOString();
-    await this.deps.profile.set(context, {
-      ...profile,
-      organisation: { code: organisation.code, name: organisation.name, savedAt },
-      ...(team ? { workplace: { kind: workplaceOf(organisation.kind), area: team.placing.area, savedAt } } : {}),
-    });
+    await rememberOrganisation(this.deps.profile, context, { ...organisation, kind: workplaceOf(organisation.kind), area: team?.placing.area }, this.deps.clock.now());
     await context.sendActivity(
       `Done: I'll use ${organisation.name} (${organisation.code}) as your organisation in my answers. Say **change my organisation** to change it, or **forget me** to clear it.`,
     );

@@ -5,7 +5,7 @@ import { parseSubmission } from '../cards/submission.js';
 import type { AnswerRenderer } from '../knowledge/answers.js';
 import type { ContactBook } from '../knowledge/contactBook.js';
 import type { Directory, TeamFinding } from '../knowledge/directory.js';
-import { codeLikeIn, locumCode, odsCodeIn, readOdsCode, statedCode, type CodeShape } from '../knowledge/odsCodes.js';
+import { codeLikeIn, locumCode, odsCodeIn, readOdsCode, statedCode } from '../knowledge/odsCodes.js';
 import { normalisePostcode, postcodeDistrict, type Organisation } from '../knowledge/organisations.js';
 import { workplaceOf } from '../knowledge/raTeams.js';
 import type { KnowledgeBase } from '../knowledge/search.js';
@@ -14,7 +14,7 @@ import { focusOf, organisationCard, teamCard, type DirectoryViewDeps, type Focus
 import { looksLikeQuestion } from './input.js';
 import type { Clock } from './ports.js';
 import type { FlowResult } from './treeDialog.js';
-import type { UserProfile } from './userProfile.js';
+import { rememberOrganisation, type UserProfile } from './userProfile.js';
 import { WorkplaceDialog } from './workplaceDialog.js';
 
 /** What the directory dialog needs from the composition root. */
@@ -195,7 +195,7 @@ export class FindContactDialog extends Dialog<FindContactOptions> {
         const profile = await this.deps.profile.get(dc.context, {});
         let remembered = profile.organisation?.code === organisation.code;
         if (state.mode !== 'lookup' && !remembered) {
-          await this.remember(dc.context, organisation.code, organisation.name, workplaceOf(organisation.kind), team);
+          await rememberOrganisation(this.deps.profile, dc.context, { ...organisation, kind: workplaceOf(organisation.kind), area: team.placing.area }, this.deps.clock.now());
           remembered = true;
           intro.push("I'll remember this as your organisation and use it in my answers. Say **change my organisation** to change it, or **forget me** to clear it.");
         }
@@ -205,7 +205,15 @@ export class FindContactDialog extends Dialog<FindContactOptions> {
         return dc.endDialog();
       }
       case 'unknown': {
-        state.pending = { code: lookup.code, kind: kindOfShape(lookup.shape) };
+        // The person's own code, placed by them before: answer from the workplace they told us then.
+        const { organisation, workplace } = await this.deps.profile.get(dc.context, {});
+        if (state.mode === 'mine' && organisation?.code === lookup.code && workplace) {
+          const finding = { ...this.deps.directory.teams.forWorkplace(workplace.kind, workplace.area), placing: { area: workplace.area, by: 'name' as const } };
+          await send(dc.context, teamCard(this.deps, lookup.code, finding, []));
+          return dc.endDialog();
+        }
+        // A code's format says what kind of organisation it belongs to; that is all the RA team choice needs.
+        state.pending = { code: lookup.code, kind: workplaceOf(lookup.shape === 'locum' ? 'other' : lookup.shape) };
         const live =
           lookup.live === 'not-found'
             ? ' The ODS service has no organisation with that code either, so please check it.'
@@ -228,22 +236,11 @@ export class FindContactDialog extends Dialog<FindContactOptions> {
   private async finishWithTeam(dc: DialogContext, state: FindState, pending: NonNullable<FindState['pending']>, finding: NonNullable<TeamFinding>): Promise<DialogTurnResult> {
     const intro: string[] = [];
     if (state.mode !== 'lookup') {
-      await this.remember(dc.context, pending.code, pending.name ?? pending.code, pending.kind, finding);
+      await rememberOrganisation(this.deps.profile, dc.context, { code: pending.code, name: pending.name ?? pending.code, kind: pending.kind, area: finding.placing.area }, this.deps.clock.now());
       intro.push("I'll remember this as your organisation. Say **change my organisation** to change it, or **forget me** to clear it.");
     }
     await send(dc.context, teamCard(this.deps, pending.name ? `${pending.name} (${pending.code})` : pending.code, finding, intro));
     return dc.endDialog();
-  }
-
-  /** Saves the organisation, and the workplace it implies, to the person's profile. */
-  private async remember(context: TurnContext, code: string, name: string, kind: WorkplaceKind, team: TeamFinding): Promise<void> {
-    const profile = await this.deps.profile.get(context, {});
-    const savedAt = this.deps.clock.now().toISOString();
-    await this.deps.profile.set(context, {
-      ...profile,
-      organisation: { code, name, savedAt },
-      ...(team ? { workplace: { kind, area: team.placing.area, savedAt } } : {}),
-    });
   }
 
   private async missed(dc: DialogContext, state: FindState, typed: string, problem: string): Promise<DialogTurnResult> {
@@ -325,22 +322,6 @@ function choiceTitle(org: Organisation): string {
   const place = town ? `, ${town.charAt(0)}${town.slice(1).toLowerCase()}` : '';
   const name = org.name.length > 32 ? `${org.name.slice(0, 31)}…` : org.name;
   return `${name}${place} (${org.code})${org.open ? '' : ' closed'}`;
-}
-
-/** What a code's format says about the workplace it belongs to, for choosing the RA team. */
-function kindOfShape(shape: CodeShape): WorkplaceKind {
-  switch (shape) {
-    case 'pharmacy':
-    case 'pharmacy-hq':
-      return 'pharmacy';
-    case 'gp-practice':
-      return 'gp-practice';
-    case 'icb':
-    case 'sub-icb':
-      return 'icb';
-    default:
-      return 'other';
-  }
 }
 
 async function send(context: TurnContext, card: object): Promise<void> {

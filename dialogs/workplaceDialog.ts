@@ -72,7 +72,8 @@ export class WorkplaceDialog extends ComponentDialog {
   private async saveAndShow(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const { kind } = step.values as Required<StepValues>;
     const area = step.result as Area;
-    const profile = await this.deps.profile.get(step.context, {});
+    // Someone describing their workplace instead of naming an organisation no longer works at the one we had.
+    const { organisation: _left, ...profile } = await this.deps.profile.get(step.context, {});
     await this.deps.profile.set(step.context, {
       ...profile,
       workplace: { kind, area, savedAt: this.deps.clock.now().toISOString() },
