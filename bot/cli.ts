@@ -12,6 +12,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { LocalConversation } from './localConversation.js';
 import { LowdbQuestionLog, openLowdbQuestionLog, type QuestionLogData } from './storage/lowdbQuestionLog.js';
 import { memoryDirectory, openLowdbDirectory } from './storage/lowdbDirectory.js';
+import { StoreFileError } from './storage/lowdbDocument.js';
 import { KnowledgeError } from '../knowledge/sources.js';
 import { buildDirectory } from './directory/directoryFactory.js';
 import { importContacts, importOdsExtract } from './directory/imports.js';
@@ -238,7 +239,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     (code) => process.exit(code),
     (error: unknown) => {
       if (error instanceof UsageError) console.error(`${error.message}\n\n${usage}`);
-      else if (error instanceof ConfigError || error instanceof KnowledgeError) console.error(error.message);
+      else if (error instanceof ConfigError || error instanceof KnowledgeError || error instanceof StoreFileError) console.error(error.message);
       else console.error(error);
       process.exit(2);
     },

@@ -2,6 +2,7 @@ import dotenv from 'dotenv';
 import { createApp, StartError } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { KnowledgeError } from '../knowledge/sources.js';
+import { StoreFileError } from './storage/lowdbDocument.js';
 
 dotenv.config({ quiet: true });
 
@@ -29,7 +30,7 @@ try {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('unhandledRejection', (reason) => app.logger.error({ err: reason }, 'unhandled rejection'));
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof KnowledgeError || error instanceof StartError) {
+  if (error instanceof ConfigError || error instanceof KnowledgeError || error instanceof StartError || error instanceof StoreFileError) {
     console.error(`Smartcard Assistant cannot start.\n${error.message}`);
     process.exit(2);
   }

@@ -18,7 +18,13 @@ export class LocalConversation {
 
   constructor(
     handleTurn: (context: TurnContext) => Promise<void>,
-    private readonly who: { conversationType?: 'personal' | 'groupChat' | 'channel'; conversationId?: string; userId?: string } = {},
+    private readonly who: {
+      conversationType?: 'personal' | 'groupChat' | 'channel';
+      conversationId?: string;
+      userId?: string;
+      /** The sender's Entra ID (AAD) object id; defaults to `aad-<userId>`, which is never a GUID. */
+      aadObjectId?: string;
+    } = {},
   ) {
     this.adapter = new TestAdapter(async (context) => {
       await handleTurn(context);
@@ -27,13 +33,13 @@ export class LocalConversation {
   }
 
   async send(activity: Partial<Activity>): Promise<TurnRecord> {
-    const { conversationType = 'personal', conversationId = 'local-conversation', userId = 'local-user' } = this.who;
+    const { conversationType = 'personal', conversationId = 'local-conversation', userId = 'local-user', aadObjectId = `aad-${userId}` } = this.who;
     this.outcome = undefined;
     await this.adapter.processActivity({
       id: `act-${++this.count}`,
       channelId: 'msteams',
       serviceUrl: 'https://smba.example.invalid/',
-      from: { id: userId, name: 'Local User', aadObjectId: `aad-${userId}` },
+      from: { id: userId, name: 'Local User', aadObjectId },
       recipient: { id: 'bot-1', name: 'Smartcard Assistant' },
       conversation: { id: conversationId, conversationType, isGroup: conversationType !== 'personal', name: '' },
       ...activity,

@@ -38,11 +38,14 @@ export class DirectoryActions {
     switch (submission.verb) {
       case 'org.remember':
         return this.rememberOrganisation(context, submission.code);
-      case 'contact.add':
-        if (!(await this.deps.contactBook.mayEdit(editor, submission.code))) return this.refuse(context, { ok: false, reason: 'not-allowed' });
+      case 'contact.add': {
+        const rights = await this.deps.contactBook.rights(editor, submission.code);
+        if (rights !== 'allowed') return this.refuse(context, { ok: false, reason: rights });
         return this.sendForm(context, submission.code, '', { role: 'sponsor', name: '', email: '', phone: '' });
+      }
       case 'contact.edit': {
-        if (!(await this.deps.contactBook.mayEdit(editor, submission.code))) return this.refuse(context, { ok: false, reason: 'not-allowed' });
+        const rights = await this.deps.contactBook.rights(editor, submission.code);
+        if (rights !== 'allowed') return this.refuse(context, { ok: false, reason: rights });
         const contact = (await this.deps.directory.contactsOf(submission.code)).find((c) => c.id === submission.contact);
         if (!contact) return this.refuse(context, { ok: false, reason: 'gone' });
         return this.sendForm(context, submission.code, contact.id, asInput(contact));

@@ -156,7 +156,7 @@ function placingNote(team: NonNullable<TeamFinding>, code: string): string[] {
     case 'postcode':
       return [`I placed ${code} in ${area} by its postcode. Postcode areas can cross ICB boundaries, so the team will tell you if another team serves it.`];
     case 'name':
-      return [`You told me ${code} is in ${area}.`];
+      return [team.placing.area === 'elsewhere' ? `You told me ${code} is outside the areas I hold RA teams for.` : `You told me ${code} is in ${area}.`];
     default:
       return [];
   }

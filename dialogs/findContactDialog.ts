@@ -150,9 +150,9 @@ export class FindContactDialog extends Dialog<FindContactOptions> {
     if (typed === '') return this.missed(dc, state, typed, 'Type the ODS code, or the name or postcode of the organisation.');
     if (this.isCode(typed)) return this.resolve(dc, state, typed);
     const reading = readOdsCode(typed);
-    if (!reading.ok && /^\S+$/.test(typed) && /\d/.test(typed) && !postcodeDistrict(typed) && !normalisePostcode(typed)) {
-      return this.missed(dc, state, typed, reading.problem);
-    }
+    // No postcode area is F alone, so "F12" is a pharmacy code typed short, not a district.
+    const postcodeLike = !/^F\d/i.test(typed) && (postcodeDistrict(typed) !== undefined || normalisePostcode(typed) !== undefined);
+    if (!reading.ok && /^\S+$/.test(typed) && /\d/.test(typed) && !postcodeLike) return this.missed(dc, state, typed, reading.problem);
     const found = await this.deps.directory.search(typed, 5);
     if (found.length === 0) {
       return this.missed(dc, state, typed, `I couldn't find an organisation matching "${typed.slice(0, 60)}". Check the spelling, or try its postcode or ODS code.`);
@@ -316,10 +316,10 @@ export class FindContactDialog extends Dialog<FindContactOptions> {
   }
 }
 
-/** A search result as a button: name, town and code, short enough for Teams to show whole. */
+/** A search result as a button: name, postcode and code, short enough for Teams to show whole. */
 function choiceTitle(org: Organisation): string {
-  const town = org.address.at(-1);
-  const place = town ? `, ${town.charAt(0)}${town.slice(1).toLowerCase()}` : '';
+  // ODS puts the town on different address lines, so the postcode is what tells two branches apart.
+  const place = org.postcode ? `, ${org.postcode}` : '';
   const name = org.name.length > 32 ? `${org.name.slice(0, 31)}…` : org.name;
   return `${name}${place} (${org.code})${org.open ? '' : ' closed'}`;
 }

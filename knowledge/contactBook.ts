@@ -28,8 +28,14 @@ export class ContactBook {
 
   /** Whether this person may change the contacts of this organisation. */
   async mayEdit(editor: string | undefined, code: string): Promise<boolean> {
+    return (await this.rights(editor, code)) === 'allowed';
+  }
+
+  /** The same question, with why not. */
+  async rights(editor: string | undefined, code: string): Promise<'allowed' | 'not-allowed' | 'no-organisation'> {
     const organisation = await this.deps.organisations.get(code);
-    return organisation !== undefined && this.allowed(editor, organisation);
+    if (!organisation) return 'no-organisation';
+    return this.allowed(editor, organisation) ? 'allowed' : 'not-allowed';
   }
 
   /** Adds a contact (no `id`) or changes one, after checking rights and fields. */

@@ -31,8 +31,8 @@ export function readOdsCode(typed: string): CodeReading {
   const code = typed.trim().toUpperCase().replace(/[\s-]+/g, '');
   if (code === '') return { ok: false, problem: `An ODS code is 3 to 6 letters and numbers, ${examples}.` };
   const shape = shapes.find(([pattern]) => pattern.test(code))?.[1];
-  // F codes are pharmacies and a letter with only digits after it is a practice: anything else in those shapes is a typo.
-  if (shape && !(shape === 'other' && (code.startsWith('F') || /^[A-Z]\d+$/.test(code)))) return { ok: true, code, shape };
+  // F codes are pharmacies, a letter with only digits after it is a practice and every code has a letter: anything else in those shapes is a typo.
+  if (shape && !(shape === 'other' && (code.startsWith('F') || /^[A-Z]?\d+$/.test(code)))) return { ok: true, code, shape };
   return { ok: false, problem: whyNot(code) };
 }
 

@@ -3,6 +3,8 @@ import { normalisePostcode, postcodeDistrict, type Organisation } from './organi
 
 /** How many trigram-matched candidates fuse.js ranks: enough for typos, few enough to stay fast at 30,000 organisations. */
 const candidateCount = 150;
+/** Added to a closed organisation's fuse.js score (0 is a perfect match, 1 none). */
+const closedPenalty = 0.05;
 
 /**
  * Finds organisations by name, town or postcode. Fuse.js alone takes hundreds of milliseconds over a whole
@@ -35,7 +37,7 @@ export class OrganisationIndex {
     return this.items.length;
   }
 
-  /** The best matches, open organisations before closed ones of the same standing. */
+  /** The best matches, a closed organisation just behind an open one that matches as well. */
   search(query: string, limit: number): Organisation[] {
     const place = this.byPostcode(query);
     if (place) return place.slice(0, limit);
@@ -67,9 +69,11 @@ export class OrganisationIndex {
       includeScore: true,
       useTokenSearch: true,
     });
+    // A closed organisation ranks a little lower, never below a worse match: people search for their old practice too.
+    const rank = (r: { item: Organisation; score?: number }) => (r.score ?? 1) + (r.item.open ? 0 : closedPenalty);
     return fuse
       .search(query.trim(), { limit: limit * 3 })
-      .sort((a, b) => Number(b.item.open) - Number(a.item.open) || (a.score ?? 1) - (b.score ?? 1))
+      .sort((a, b) => rank(a) - rank(b))
       .slice(0, limit)
       .map((r) => r.item);
   }

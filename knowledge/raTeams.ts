@@ -67,9 +67,10 @@ export class RaTeamDirectory {
   ) {}
 
   /**
-   * The area an organisation is in: by its sub-ICB, then its ICB; by postcode only when ODS gives neither, since a
-   * postcode area can span two ICBs (BH covers Dorset and part of Hampshire). An organisation whose ICB is known
-   * but not one of ours is elsewhere; undefined means it cannot be told.
+   * The area an organisation is in: by its sub-ICB, then its ICB; by postcode only when neither code places it,
+   * since a postcode area can span two ICBs (BH covers Dorset and part of Hampshire). An organisation whose ICB is
+   * known but not one of ours is elsewhere; a sub-ICB we do not list falls through to the postcode, as our list
+   * may lag a boundary change. Undefined means it cannot be told.
    */
   placeOf(place: { readonly icb?: string | undefined; readonly subIcb?: string | undefined; readonly postcode?: string | undefined }): Placing | undefined {
     const entries = Object.entries(this.areaCodes) as [Area, AreaCodes][];

@@ -3,6 +3,17 @@ import path from 'node:path';
 import { Low, Memory } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 
+/** A store file that cannot be read as what it should be; the file is left as it is. */
+export class StoreFileError extends Error {
+  override name = 'StoreFileError';
+  constructor(
+    readonly file: string,
+    problem: string,
+  ) {
+    super(`cannot use ${file}: ${problem}. It has not been changed: fix it, or move it aside to start with an empty one.`);
+  }
+}
+
 /**
  * One lowdb JSON document that app repositories share the habits of: operations run one at a time (lowdb
  * rewrites the whole file), a failed write leaves memory as the file is, and a change made on disk by
@@ -23,7 +34,11 @@ export class LowdbDocument<T> {
   static async open<T>(file: string, initial: T, check: (data: T) => T): Promise<LowdbDocument<T>> {
     await mkdir(path.dirname(file), { recursive: true });
     const document = new LowdbDocument(new Low<T>(new JSONFile<T>(file), initial), file, check);
-    await document.load();
+    try {
+      await document.load();
+    } catch (error) {
+      throw new StoreFileError(file, (error as Error).message);
+    }
     return document;
   }
 

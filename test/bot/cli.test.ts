@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +8,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { Asker, evalFailures, type AskResult } from '../../bot/cli.js';
 import { loadConfig } from '../../bot/config.js';
+import { importOdsExtract } from '../../bot/directory/imports.js';
+import type { LookupReport } from '../../bot/directory/lookupReport.js';
+import { openLowdbDirectory } from '../../bot/storage/lowdbDirectory.js';
 import { openLowdbQuestionLog } from '../../bot/storage/lowdbQuestionLog.js';
 
 const run = promisify(execFile);
@@ -129,5 +132,95 @@ describe('command line: ask, eval and report', () => {
     const asker = await Asker.open(loadConfig({ DATA_DIR: path.join(tmp, 'untouched'), LOG_LEVEL: 'silent' }));
     expect((await asker.ask('book annual leave')).kind).to.equal('none');
     expect(existsSync(path.join(tmp, 'untouched'))).to.equal(false);
+  });
+});
+
+describe('command line: directory commands', function () {
+  // Each run of the real command line starts Node and tsx, a few seconds on a busy machine; some tests run it four times.
+  this.timeout(60_000);
+  const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/directory/${name}`, import.meta.url));
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'sa-cli-directory-'));
+  });
+  afterEach(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /** `npm run cli -- directory ...` on this test's DATA_DIR, with ODS live look-ups off whatever a .env says. */
+  const directory = (...args: string[]) => runCli(['directory', ...args], { DATA_DIR: dataDir, ODS_API_URL: '' });
+
+  async function lookupJson(code: string): Promise<LookupReport> {
+    const { code: exit, stdout, stderr } = await directory('lookup', code, '--json');
+    expect(exit, stderr).to.equal(0);
+    return JSON.parse(stdout) as LookupReport;
+  }
+
+  it('when both extracts and the contacts file are imported, lookup FA123 --json finds the pharmacy, the SCW RA team and its contacts', async () => {
+    const practices = await directory('import-ods', fixture('epraccur-sample.csv'));
+    expect(practices.code, practices.stderr).to.equal(0);
+    expect(practices.stdout.trim()).to.equal('Imported: added 4, changed 0, left 0 unchanged (epraccur organisations).');
+    const pharmacies = await directory('import-ods', fixture('edispensary-sample.csv'));
+    expect(pharmacies.stdout.trim()).to.equal('Imported: added 3, changed 0, left 0 unchanged (edispensary organisations).');
+    const contacts = await directory('import-contacts', fixture('contacts-sample.csv'));
+    expect(contacts.code, contacts.stderr).to.equal(0);
+    expect(contacts.stdout.trim()).to.equal('Imported: added 4, changed 0, left 0 unchanged (contacts).');
+
+    const found = await lookupJson('fa123');
+    expect(found).to.deep.include({ code: 'FA123', status: 'found', problem: null, live: null });
+    expect(found.organisation).to.deep.include({ name: 'SEAFRONT PHARMACY (FICTIONAL)', postcode: 'PO5 3AA', open: true });
+    expect(found.raTeam).to.deep.include({ id: 'scw', phone: '0300 5610429', placedBy: 'icb' });
+    // Sponsors first, then Local Smartcard Administrators; who confirmed an entry is not printed.
+    expect(found.contacts.map((c) => [c.role, c.name, c.email ?? null])).to.deep.equal([
+      ['sponsor', 'Alex Example', 'alex.example@nhs.net'],
+      ['sponsor', 'Sam Sample', null],
+      ['lsa', 'Jo Placeholder', 'jo.placeholder@nhs.net'],
+    ]);
+    expect(found.contacts[0]).to.not.have.property('confirmedBy');
+  });
+
+  it('when FFFFF, F12 and FX999 are looked up, each gets its own answer: locum, "can\'t be a pharmacy code" with exit 1, and unknown', async () => {
+    // Three separate runs, started together to save time; none writes anything.
+    const [locum, malformed, unknown] = await Promise.all([
+      directory('lookup', 'FFFFF', '--json'),
+      directory('lookup', 'F12'),
+      directory('lookup', 'FX999', '--json'),
+    ]);
+
+    expect(locum.code, locum.stderr).to.equal(0);
+    expect(JSON.parse(locum.stdout)).to.deep.include({ code: 'FFFFF', status: 'locum', organisation: null, raTeam: null, contacts: [] });
+
+    expect(malformed.code, 'F12 exits 1').to.equal(1);
+    expect(malformed.stdout.trim()).to.equal('"F12" can\'t be a pharmacy code: pharmacy ODS codes are F and four more letters or numbers, like FA123.');
+
+    // A valid code the directory does not hold, with live ODS look-ups off.
+    expect(unknown.code, unknown.stderr).to.equal(0);
+    expect(JSON.parse(unknown.stdout)).to.deep.include({ code: 'FX999', status: 'unknown', organisation: null, live: 'off' });
+  });
+
+  it('when contacts-bad-line.csv is imported, it exits 1 naming line 3 and saying nothing has changed, and no contact from it is stored', async () => {
+    // The pharmacy is already in the directory, imported the way the command line would.
+    const stores = await openLowdbDirectory(dataDir);
+    const seeded = await importOdsExtract(readFileSync(fixture('edispensary-sample.csv'), 'utf8'), stores.organisations, { dryRun: false, now: new Date() });
+    expect(seeded.ok).to.equal(true);
+    await stores.organisations.flush();
+
+    const { code, stdout, stderr } = await directory('import-contacts', fixture('contacts-bad-line.csv'));
+    expect(code).to.equal(1);
+    expect(stdout).to.equal('');
+    expect(stderr).to.include('contacts-bad-line.csv was not imported, and nothing has changed.');
+    expect(stderr).to.include('line 3: role "manager"');
+    expect(stderr).to.not.include('line 2');
+
+    const found = await lookupJson('FA123');
+    expect(found.status).to.equal('found');
+    expect(found.contacts).to.deep.equal([]);
+  });
+
+  it('when an extract is imported with --dry-run, it says "Dry run" with what it would add, and a lookup afterwards finds nothing', async () => {
+    const { code, stdout } = await directory('import-ods', fixture('epraccur-sample.csv'), '--dry-run');
+    expect(code).to.equal(0);
+    expect(stdout.trim()).to.equal('Dry run, nothing written: would add 4, change 0, leave 0 unchanged (epraccur organisations).');
+    expect(await lookupJson('Y90001')).to.deep.include({ code: 'Y90001', status: 'unknown', organisation: null });
   });
 });
