@@ -3,13 +3,12 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { MemoryStorage, type Activity } from 'botbuilder';
+import type { Activity } from 'botbuilder';
 import { Low, Memory } from 'lowdb';
 import { z } from 'zod';
 import { cardToText } from '../cards/flatten.js';
-import { createApp, type App } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { LocalConversation } from './localConversation.js';
+import type { LocalConversation } from './localConversation.js';
 import { LowdbQuestionLog, openLowdbQuestionLog, type QuestionLogData } from './storage/lowdbQuestionLog.js';
 import { memoryDirectory, openLowdbDirectory } from './storage/lowdbDirectory.js';
 import { StoreFileError } from './storage/lowdbDocument.js';
@@ -45,19 +44,22 @@ const usage = `Usage:
 export class Asker {
   private count = 0;
 
-  private constructor(private readonly app: App) {}
+  private constructor(private readonly conversationOf: (id: string) => LocalConversation) {}
 
+  // The bot's modules load here, not at the top, so directory imports start without botbuilder (over a second).
   static async open(config: Config): Promise<Asker> {
+    const [{ createApp }, { LocalConversation }, { MemoryStorage }] = await Promise.all([import('./app.js'), import('./localConversation.js'), import('botbuilder')]);
     const now = () => new Date();
     // The command line must not add its questions to the RA team's real report.
     const questionLog = new LowdbQuestionLog(new Low<QuestionLogData>(new Memory(), { unanswered: [], feedback: [] }), 1, now);
     // Questions are answered from the directory already imported into DATA_DIR; none is created by asking.
     const directory = existsSync(config.dataDir) ? await openLowdbDirectory(config.dataDir) : memoryDirectory();
-    return new Asker(await createApp(config, { storage: new MemoryStorage(), questionLog, directory }));
+    const app = await createApp(config, { storage: new MemoryStorage(), questionLog, directory });
+    return new Asker((conversationId) => new LocalConversation((context) => app.handleTurn(context), { conversationId }));
   }
 
   async ask(text: string): Promise<AskResult> {
-    const conversation = new LocalConversation((context) => this.app.handleTurn(context), { conversationId: `cli-${++this.count}` });
+    const conversation = this.conversationOf(`cli-${++this.count}`);
     const { replies, outcome } = await conversation.send({ type: 'message', text });
     return {
       text,

@@ -76,6 +76,8 @@ export interface Contact {
 /** Where organisations are kept. Implementations hold a whole country (about 30,000) comfortably. */
 export interface OrganisationRepository {
   get(code: string): Promise<Organisation | undefined>;
+  /** The organisations held for these codes, in one read (an import checks a whole country at once). */
+  getMany(codes: readonly string[]): Promise<Map<string, Organisation>>;
   /** Fuzzy search by name, town or postcode, best first. */
   search(query: string, limit: number): Promise<Organisation[]>;
   /** Adds or replaces every organisation given, by code, all or none. */

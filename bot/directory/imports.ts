@@ -29,8 +29,9 @@ export async function importOdsExtract(
   let added = 0;
   let unchanged = 0;
   const writes: Organisation[] = [];
+  const held = await organisations.getMany(parsed.organisations.map((o) => o.code));
   for (const org of parsed.organisations) {
-    const existing = await organisations.get(org.code);
+    const existing = held.get(org.code);
     if (!existing) added++;
     else if (sameOrganisation(existing, org)) {
       unchanged++;

@@ -1,7 +1,7 @@
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Low, Memory } from 'lowdb';
-import { JSONFile } from 'lowdb/node';
+import { DataFile, JSONFile } from 'lowdb/node';
 
 /** A store file that cannot be read as what it should be; the file is left as it is. */
 export class StoreFileError extends Error {
@@ -30,10 +30,16 @@ export class LowdbDocument<T> {
     private readonly check: (data: T) => T,
   ) {}
 
-  /** Opens (creating its folder if needed) the document at `file`; `check` repairs or rejects what was read. */
-  static async open<T>(file: string, initial: T, check: (data: T) => T): Promise<LowdbDocument<T>> {
+  /**
+   * Opens (creating its folder if needed) the document at `file`; `check` repairs or rejects what was read.
+   * `compact` files have no indentation: for large machine-written files, where it saves a third of the size and time.
+   */
+  static async open<T>(file: string, initial: T, check: (data: T) => T, options: { readonly compact?: boolean } = {}): Promise<LowdbDocument<T>> {
     await mkdir(path.dirname(file), { recursive: true });
-    const document = new LowdbDocument(new Low<T>(new JSONFile<T>(file), initial), file, check);
+    const adapter = options.compact
+      ? new DataFile<T>(file, { parse: (text) => JSON.parse(text) as T, stringify: (data) => JSON.stringify(data) })
+      : new JSONFile<T>(file);
+    const document = new LowdbDocument(new Low<T>(adapter, initial), file, check);
     try {
       await document.load();
     } catch (error) {

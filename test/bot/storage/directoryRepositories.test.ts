@@ -68,6 +68,15 @@ function organisationRepositoryContract(name: string, make: () => Promise<Organi
       expect(await repo.get('FX999')).to.equal(undefined);
     });
 
+    it('when several codes are asked for at once, those held come back by code and the rest are left out', async () => {
+      const repo = await make();
+      await repo.putAll(sample);
+      const [first, second] = sample;
+      const found = await repo.getMany([first?.code ?? '', 'FX999', second?.code ?? '', '__proto__']);
+      expect([...found.keys()]).to.deep.equal([first?.code, second?.code]);
+      expect(found.get(first?.code ?? '')).to.deep.equal(first);
+    });
+
     it('when an organisation is put again with the same code, it replaces the old record and count does not grow', async () => {
       const repo = await make();
       await repo.putAll(sample);
