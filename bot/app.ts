@@ -36,7 +36,7 @@ export interface AppOverrides {
   readonly clock?: Clock;
   readonly knowledgeDir?: string;
   readonly directory?: {
-    readonly organisations: OrganisationRepository & { flush?: () => Promise<void> };
+    readonly organisations: OrganisationRepository & { flush?: () => Promise<void>; warm?: () => Promise<void> };
     readonly contacts: ContactRepository & { flush?: () => Promise<void> };
   };
   /** Stands in for the live ODS service. */
@@ -156,6 +156,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
           const { address, port } = server.address() as AddressInfo;
           const host = address.includes(':') ? `[${address}]` : address;
           resolve(`http://${host}:${port}`);
+          // The name-search index takes a few hundred milliseconds for a whole country: build it now, not in someone's turn.
+          setImmediate(() => void organisations.warm?.().catch((error: unknown) => logger.error({ err: error }, 'could not build the organisation search index')));
         });
       }),
     stop: async () => {
