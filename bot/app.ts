@@ -141,6 +141,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     log.debug({ type, ms: Math.round(performance.now() - started) }, 'turn done');
   };
   const { server, drain } = createServer({ adapter, handleTurn, logger, version });
+  let warming: NodeJS.Timeout | undefined;
 
   return {
     adapter,
@@ -156,11 +157,15 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
           const { address, port } = server.address() as AddressInfo;
           const host = address.includes(':') ? `[${address}]` : address;
           resolve(`http://${host}:${port}`);
-          // The name-search index takes a few hundred milliseconds for a whole country: build it now, not in someone's turn.
-          setImmediate(() => void organisations.warm?.().catch((error: unknown) => logger.error({ err: error }, 'could not build the organisation search index')));
+          // The name-search index takes a few hundred milliseconds for a whole country: build it once start-up has
+          // settled, rather than in someone's first search or while the host is checking that the bot is up.
+          warming = setTimeout(() => {
+            organisations.warm?.().catch((error: unknown) => logger.error({ err: error }, 'could not build the organisation search index'));
+          }, 3000).unref();
         });
       }),
     stop: async () => {
+      clearTimeout(warming);
       const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.race([drain(), grace]);
