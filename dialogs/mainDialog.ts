@@ -314,8 +314,10 @@ export class MainDialog extends ComponentDialog {
   }
 }
 
-const roleWords = /\b(sponsors?|lsas?|smartcard admin(istrator)?s?|ra agents?|id checkers?|ra team|smartcard team|contacts?)\b/i;
-const askingWho = /\b(who|find|contact|ring|call|phone|email|details|name of)\b/i;
+const roleWords = /\b(sponsors?|lsas?|smartcard admin(istrator)?s?|ra agents?|id checkers?|ra team|smartcard team)\b/i;
+// "who is my sponsor", "find our LSA": the role is what is asked for, not just mentioned ("my sponsor is away, who else...").
+const askingForOwn =
+  /\b(who('?s| is| are)|find|contact|ring|call|phone|email|details (of|for)|name of)\s+(is\s+|are\s+)?(my|our)\s+(local\s+)?(sponsors?|lsas?|smartcard admin(istrator)?s?|ra agents?|id checkers?|ra team|smartcard team)\b/i;
 
 /**
  * A message the directory answers rather than the FAQ: one naming an ODS code with a role ("who's the sponsor for
@@ -329,6 +331,6 @@ export function directoryRequest(text: string): FindContactOptions | undefined {
   if (stated && mine) return { mode: 'mine', question: text };
   if (code && (stated || roleWords.test(text) || text.trim().toUpperCase() === code)) return { mode: 'lookup', question: text };
   if (/\b(don'?t|do not) know (my|our|the) (ods|organisation|organization|practice|pharmacy) code\b/i.test(text)) return { mode: 'change', question: text };
-  if (!code && mine && roleWords.test(text) && askingWho.test(text)) return { mode: 'mine', question: text };
+  if (!code && askingForOwn.test(text)) return { mode: 'mine', question: text };
   return undefined;
 }

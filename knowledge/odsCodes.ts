@@ -63,13 +63,15 @@ export function odsCodeIn(text: string): string | undefined {
 }
 
 /**
- * The words after "ODS code is", "code:" or "F code", whatever they are, so a mistyped code gets an explanation
- * rather than being ignored.
+ * The code someone states ("my ODS code is fa123", "practice code: A81001", "ODS code FA12"), whatever it is, so a
+ * mistyped code gets an explanation rather than being ignored. Without "is" or a colon the word after "code" counts
+ * only when it holds a digit, so "add an ODS code to my card" states nothing.
  */
 export function statedCode(text: string): string | undefined {
-  const match = /\b(?:ods|organisation|organization|practice|pharmacy|f)\s*code\s*(?:is|=|:)?\s*([^\s,.;!?]+)/i.exec(text);
-  const word = match?.[1];
-  return word && !/^(is|for|of|the|a|my)$/i.test(word) ? word : undefined;
+  const said = /\b(?:ods|organisation|organization|practice|pharmacy|f)\s*code\s*(?:is|=|:)\s*([^\s,.;!?]+)/i.exec(text)?.[1];
+  if (said && !/^(the|a|an|my|our|not|for)$/i.test(said)) return said;
+  const next = /\b(?:ods|organisation|organization|practice|pharmacy)\s*code\s+([A-Za-z0-9]+)\b/i.exec(text)?.[1];
+  return next && /\d/.test(next) ? next : undefined;
 }
 
 /** A word that mixes letters and digits, so was probably meant as a code even when it cannot be one ("F12"). */

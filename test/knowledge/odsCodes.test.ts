@@ -94,6 +94,8 @@ describe('knowledge: reading ODS codes', () => {
       ['ods code for my pharmacy', undefined],
       ['my ODS code is', undefined],
       ['who is my sponsor', undefined],
+      ['how do I add a second branch ODS code to my card', undefined],
+      ['the practice code changed after the merger', undefined],
     ];
     for (const [text, stated] of cases) {
       it(`when the text is ${JSON.stringify(text)}, the stated code is ${stated === undefined ? 'none' : JSON.stringify(stated)}, as typed`, () => {
