@@ -149,6 +149,11 @@ export class FindContactDialog extends Dialog<FindContactOptions> {
   private async findFromText(dc: DialogContext, state: FindState, typed: string): Promise<DialogTurnResult> {
     if (typed === '') return this.missed(dc, state, typed, 'Type the ODS code, or the name or postcode of the organisation.');
     if (this.isCode(typed)) return this.resolve(dc, state, typed);
+    // A sentence with the code in it ("it's FA123", "my ODS code is Y90001") answers the question too.
+    const stated = statedCode(typed);
+    if (stated && /\b(my|our)\b/i.test(typed)) state.mode = 'mine';
+    const inSentence = stated ?? odsCodeIn(typed);
+    if (inSentence) return this.resolve(dc, state, inSentence);
     const reading = readOdsCode(typed);
     // No postcode area is F alone, so "F12" is a pharmacy code typed short, not a district.
     const postcodeLike = !/^F\d/i.test(typed) && (postcodeDistrict(typed) !== undefined || normalisePostcode(typed) !== undefined);

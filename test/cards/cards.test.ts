@@ -6,6 +6,7 @@ import { renderQuestionCard } from '../../cards/questionCard.js';
 import { renderRaTeamCard } from '../../cards/raTeamCard.js';
 import { parseSubmission } from '../../cards/submission.js';
 import { Chat, cardsOf, testApp, type Reply } from '../support/chat.js';
+import { seededDirectory } from '../support/directory.js';
 import { validateCard } from '../support/validateCard.js';
 
 const entries = [
@@ -46,7 +47,13 @@ describe('cards', () => {
   });
 
   it('every card the bot sends on a tour of all it can do today has zero validation events', async () => {
-    const app = await testApp({ RA_TEAM_EMAILS: 'dorset=smartcard.support@nhsdorset.nhs.uk' });
+    const admin = '11111111-2222-3333-4444-555555555555';
+    const app = await testApp(
+      { RA_TEAM_EMAILS: 'dorset=smartcard.support@nhsdorset.nhs.uk', RA_ADMINS: admin },
+      undefined,
+      undefined,
+      { directory: await seededDirectory() },
+    );
     const sent: Reply[] = [];
     const collect = async (turn: Promise<Reply[]>) => {
       const replies = await turn;
@@ -77,9 +84,23 @@ describe('cards', () => {
     for (const question of ['card', "it's not working", 'who do I contact about smartcards', 'lost my card', 'what is FFFFF', 'tell me a joke']) {
       await collect(new Chat(app, { conversationId: `faq-${question}` }).say(question));
     }
+    // The directory: an organisation with contacts, one without, a search, an unknown code's area, and the RA team's form.
+    const directory = new Chat(app, { conversationId: 'directory', aadObjectId: admin });
+    for (const said of ['who is the sponsor for FA123', 'FW844', 'find a contact', 'pharmacy', 'none of these', 'FX999', 'BH12 5AG', 'FFFFF', 'sponsor for F12', 'my ods code is Y90001']) {
+      await collect(directory.say(said));
+    }
+    const form = await collect(directory.press({ verb: 'contact.add', code: 'FA123' }));
+    await collect(directory.pressButton(form, 'Save', { role: 'lsa', name: 'X', email: 'not-an-email', phone: '12' }));
+    await collect(directory.pressButton(form, 'Save', { role: 'lsa', name: 'Jo Newcomer', email: 'jo.newcomer@nhs.net', phone: '' }));
+    await collect(directory.say('who is my sponsor'));
+    await collect(directory.say('who can unlock my card?'));
     for (const article of app.articleIds()) await collect(new Chat(app, { conversationId: `article-${article}` }).press({ verb: 'faq.open', article }));
     const cards = cardsOf(sent);
-    expect(cards.length).to.be.at.least(60);
+    expect(cards.length).to.be.at.least(75);
+    const everything = JSON.stringify(cards);
+    for (const shown of ['Sponsors at SEAFRONT PHARMACY (FICTIONAL) (FA123)', 'Which of these is it?', 'Where is FX999?', 'Enter a work email address', 'Saved: Jo Newcomer', 'Your contacts at HARBOUR VIEW SURGERY']) {
+      expect(everything, shown).to.include(shown);
+    }
     for (const card of cards) expect(validateCard(card), JSON.stringify(card).slice(0, 200)).to.deep.equal([]);
   });
 

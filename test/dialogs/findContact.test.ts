@@ -85,6 +85,15 @@ describe('find a contact (the directory by ODS code, name or postcode)', () => {
       order(text, 'ODS code: FA123', 'Local Smartcard Administrators\n**Jo Placeholder**', 'Sponsors\n**Alex Example**', '**Sam Sample**');
     });
 
+    scenario('when the code question is answered with a sentence ("my ODS code is Y90001"), the code is read from it and remembered', async () => {
+      const chat = await startChat();
+      expect(readAll(await chat.say('who is my sponsor?'))).to.include(myCodeQuestion);
+      const text = readAll(await chat.say("it's Y90001, my ODS code is Y90001"));
+      expect(text).to.include('Sponsors at HARBOUR VIEW SURGERY (FICTIONAL) (Y90001)');
+      expect(text).to.include("I'll remember this as your organisation");
+      expect(readAll(await chat.say('my ra team'))).to.include(dorsetPhone);
+    });
+
     scenario('when a user types just FA123, they see the organisation: its address, status and contacts', async () => {
       const chat = await startChat();
       const text = readAll(await chat.say('FA123'));
