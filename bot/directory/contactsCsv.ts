@@ -1,20 +1,13 @@
-import { checkContact, type ContactField } from '../../knowledge/contactRules.js';
+import { checkContact, type ContactField, type ContactFields } from '../../knowledge/contactRules.js';
 import { readOdsCode } from '../../knowledge/odsCodes.js';
 import { contactRoleTitles } from '../../knowledge/organisations.js';
-import type { ContactRole } from '../../knowledge/organisations.js';
 import { limitProblems, quoted, readCsvRecords } from './odsExtract.js';
 import type { LineProblem } from './odsExtract.js';
 
 /** One contact from an uploaded contacts file, checked and normalised, with the line it came from. */
-export interface ContactRow {
+export interface ContactRow extends ContactFields {
   readonly line: number;
   readonly odsCode: string;
-  readonly role: ContactRole;
-  readonly name: string;
-  /** Lower case. */
-  readonly email?: string | undefined;
-  /** The person's spacing kept as single spaces and +44 turned into 0 ("01202 541604"). */
-  readonly phone?: string | undefined;
 }
 
 /** The contacts in an uploaded file, or every problem that stops it being imported. */
