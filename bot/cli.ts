@@ -19,6 +19,9 @@ import { describeLookup, lookupText } from './directory/lookupReport.js';
 import { loadKnowledge } from './knowledgeFiles.js';
 import { createLogger } from './logger.js';
 import { projectRoot } from './paths.js';
+import { describeForm } from '../knowledge/forms.js';
+import { masked, requestStatuses, type RequestStatus } from '../dialogs/requests.js';
+import { openRequestStore } from './requests/requestStore.js';
 
 /** One answer as `ask --json` prints it: the contract scripts and the eval rely on. */
 export interface AskResult {
@@ -38,7 +41,9 @@ const usage = `Usage:
   npm run --silent cli -- report questions [--json]       unanswered and unhelpful questions, newest first
   npm run --silent cli -- directory import-ods FILE [--dry-run]       an NHS ODS extract (epraccur or edispensary CSV)
   npm run --silent cli -- directory import-contacts FILE [--dry-run]  local contacts (ods_code,role,name,email,phone)
-  npm run --silent cli -- directory lookup CODE [--json]               an organisation, its RA team and its contacts`;
+  npm run --silent cli -- directory lookup CODE [--json]               an organisation, its RA team and its contacts
+  npm run --silent cli -- forms schema --json                          every request form's fields, types, required flags and rules
+  npm run --silent cli -- requests list [--json] [--team ID] [--status S]   requests, newest first (sensitive fields masked)`;
 
 /** Asks each question in a fresh conversation with the real bot, in process, on throwaway stores. */
 export class Asker {
@@ -127,7 +132,8 @@ class UsageError extends Error {}
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const [command, ...rest] = argv;
   const flags = new Set(rest.filter((a) => a.startsWith('--')));
-  const words = rest.filter((a, i) => !a.startsWith('--') && rest[i - 1] !== '--batch');
+  const valued = new Set(['--batch', '--team', '--status']);
+  const words = rest.filter((a, i) => !a.startsWith('--') && !valued.has(rest[i - 1] ?? ''));
   const config = loadConfig({ ...env, LOG_LEVEL: 'silent' });
 
   if (command === 'ask') {
@@ -187,6 +193,33 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   }
 
   if (command === 'directory') return directoryCommand(words, flags, config);
+
+  if (command === 'forms' && words[0] === 'schema') {
+    const knowledge = await loadKnowledge(path.join(projectRoot(), 'knowledge', 'data'));
+    const schema = { forms: knowledge.forms.map(describeForm) };
+    console.log(JSON.stringify(schema, null, 2));
+    return 0;
+  }
+
+  if (command === 'requests' && words[0] === 'list') {
+    const option = (name: string) => {
+      const i = rest.indexOf(name);
+      return i >= 0 ? rest[i + 1] : undefined;
+    };
+    const status = option('--status');
+    if (status !== undefined && !(requestStatuses as readonly string[]).includes(status)) {
+      throw new UsageError(`--status must be one of ${requestStatuses.join(', ')}`);
+    }
+    // Listing must not create a store (or a development key) where there is none.
+    const rows = existsSync(path.join(config.dataDir, 'requests.json'))
+      ? await (await openRequestStore(config)).requests.list({ teamId: option('--team'), statuses: status ? [status as RequestStatus] : undefined })
+      : [];
+    const shown = rows.map((r) => ({ ...r, fields: Object.fromEntries(Object.entries(r.fields).map(([k, v]) => [k, r.sensitiveFields.includes(k) ? masked(v) : v])) }));
+    if (flags.has('--json')) console.log(JSON.stringify(shown, null, 2));
+    else if (shown.length === 0) console.log('No requests.');
+    else for (const r of shown) console.log(`${r.reference}  ${r.status.padEnd(13)} ${r.urgent ? 'URGENT ' : ''}${r.formTitle}  (${r.teamId ?? 'no RA team'}, ${r.createdAt.slice(0, 16).replace('T', ' ')})`);
+    return 0;
+  }
 
   throw new UsageError(command ? `unknown command "${[command, ...words].join(' ')}"` : 'no command given');
 }

@@ -23,6 +23,8 @@ export interface Config {
   readonly raTeamEmails: ReadonlyMap<string, string>;
   /** AAD object ids with RA-team rights everywhere (every team's members are listed in its data). */
   readonly raAdmins: ReadonlySet<string>;
+  /** AES-256 key (32 bytes) for identity-document numbers and dates of birth in requests; undefined outside production uses a development key. */
+  readonly requestKey: Buffer | undefined;
   /** The ODS ORD API for codes not in the directory; undefined leaves live look-ups off. */
   readonly odsApi: { readonly baseUrl: string; readonly timeoutMs: number; readonly perSecond: number } | undefined;
 }
@@ -82,6 +84,16 @@ const schema = z.object({
         }
       }),
   ),
+  REQUEST_KEY: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .trim()
+      .refine((v) => Buffer.from(v, 'base64').length === 32 && /^[A-Za-z0-9+/]+={0,2}$/.test(v), {
+        message: 'must be 32 random bytes in base64, e.g. from: node -e "console.log(crypto.randomBytes(32).toString(\'base64\'))"',
+      })
+      .optional(),
+  ),
   ODS_API_URL: z.preprocess(blankToUndefined, z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://directory.spineservices.nhs.uk/ORD/2-0-0' }).optional()),
   ODS_API_TIMEOUT_MS: z.preprocess(blankToUndefined, z.coerce.number().int().min(100).max(30_000).default(3000)),
   // ODS asks callers to stay under 5 requests a second.
@@ -118,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     }),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     questionLogDays: e.QUESTION_LOG_DAYS,
+    requestKey: e.REQUEST_KEY ? Buffer.from(e.REQUEST_KEY, 'base64') : undefined,
     raAdmins: new Set(splitList(e.RA_ADMINS).map((id) => id.toLowerCase())),
     odsApi: e.ODS_API_URL ? Object.freeze({ baseUrl: e.ODS_API_URL, timeoutMs: e.ODS_API_TIMEOUT_MS, perSecond: e.ODS_API_PER_SECOND }) : undefined,
     raTeamEmails: new Map(splitList(e.RA_TEAM_EMAILS).map((entry) => entry.split('=').map((p) => p.trim()) as [string, string])),

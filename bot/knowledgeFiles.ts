@@ -5,6 +5,7 @@ import { parseRaTeams, type RaTeamDirectory } from '../knowledge/raTeams.js';
 import { parseArticles, type Article } from '../knowledge/articles.js';
 import { KnowledgeBase } from '../knowledge/search.js';
 import { parseTrees, type Tree } from '../knowledge/trees.js';
+import { parseForms, type FormDefinition } from '../knowledge/forms.js';
 import { parseSearchSettings, parseSynonyms } from '../knowledge/searchSettings.js';
 import { parse as parseYaml } from 'yaml';
 
@@ -15,6 +16,7 @@ export interface Knowledge {
   readonly articles: readonly Article[];
   readonly kb: KnowledgeBase;
   readonly trees: readonly Tree[];
+  readonly forms: readonly FormDefinition[];
 }
 
 /** Reads and validates every knowledge file under `dir`; a bad file stops start-up with its problems listed. */
@@ -25,7 +27,8 @@ export async function loadKnowledge(dir: string): Promise<Knowledge> {
   const synonyms = parseSynonyms(await readYaml(dir, 'synonyms'));
   const settings = parseSearchSettings(await readYaml(dir, 'search'), articles);
   const trees = parseTrees(await readYamlFolder(path.join(dir, '..', 'flows'), 'flows'), articles, raTeams.teams.map((t) => t.id));
-  return { sources, raTeams, articles, kb: new KnowledgeBase(articles, synonyms, settings), trees };
+  const forms = parseForms(await readYamlFolder(path.join(dir, '..', 'forms'), 'forms'), sources);
+  return { sources, raTeams, articles, kb: new KnowledgeBase(articles, synonyms, settings), trees, forms };
 }
 
 /** Every `*.yaml` in a knowledge folder, parsed; a file that is not YAML is named with the parser's message. */

@@ -17,7 +17,7 @@ export const flowIds = [
 export type FlowId = (typeof flowIds)[number];
 
 /** Where a fact comes from: a seed page (`seed:<file>`) or a national page named in domain.md. */
-const sourceRef = z.union([
+export const sourceRef = z.union([
   z.string().regex(/^seed:[0-9a-z_]+\.txt$/, 'a seed source is "seed:<file name>"'),
   z.object({ title: z.string().min(3), url: z.url({ protocol: /^https?$/ }) }),
 ]);

@@ -66,7 +66,7 @@ export function checkContact(input: ContactInput): ContactCheck {
 }
 
 /** "+44 1202 123456" and "01202 123456" to "01202 123456"; undefined when not 10 or 11 UK digits. */
-function ukPhone(text: string): string | undefined {
+export function ukPhone(text: string): string | undefined {
   if (!/^\+?[\d\s()-]+$/.test(text)) return undefined;
   const spaced = text.replace(/[()-]/g, ' ').replace(/\s+/g, ' ').trim();
   const national = spaced.startsWith('+44') ? `0${spaced.slice(3).trim()}` : spaced;

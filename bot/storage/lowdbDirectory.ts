@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { OrganisationIndex } from '../../knowledge/organisationIndex.js';
 import type { Contact, ContactRepository, Organisation, OrganisationRepository } from '../../knowledge/organisations.js';
-import { LowdbDocument } from './lowdbDocument.js';
+import { define, LowdbDocument } from './lowdbDocument.js';
 
 /** The organisations file: code to organisation. */
 export interface OrganisationsData {
@@ -125,9 +125,4 @@ function record<K extends string, T>(data: T, key: K, file: string): T {
     throw new Error(`${file} is not a directory file: it has no "${key}" object`);
   }
   return data;
-}
-
-// defineProperty, not assignment, so no key can reach Object.prototype.
-function define<T>(target: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }

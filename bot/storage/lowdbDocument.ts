@@ -66,7 +66,10 @@ export class LowdbDocument<T> {
     });
   }
 
-  /** Applies `mutate` and writes the file; when the write fails the data is read back from the file and the error is thrown. */
+  /**
+   * Applies `mutate` and writes the file; when the write fails the data is read back from the file and the error is
+   * thrown. `mutate` must throw before it changes anything, if it throws at all.
+   */
   change<R>(mutate: (data: T) => R): Promise<R> {
     return this.#enqueue(async () => {
       await this.reloadIfChanged();
@@ -116,4 +119,9 @@ export class LowdbDocument<T> {
     this.#tail = run.catch(() => undefined);
     return run;
   }
+}
+
+/** Sets a key with defineProperty, not assignment, so no key (not even "__proto__") can reach Object.prototype. */
+export function define<T>(target: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }

@@ -29,12 +29,12 @@ export async function seededDirectory(): Promise<ReturnType<typeof memoryDirecto
 }
 
 /**
- * A copy of the knowledge folder (data, articles, flows) in a temporary folder, with these AAD object ids listed
+ * A copy of the knowledge folder (data, articles, flows, forms) in a temporary folder, with these AAD object ids listed
  * as members of the RA team `teamId`. Returns the copy's data folder, for `overrides.knowledgeDir`.
  */
 export async function knowledgeWithMembers(teamId: string, members: readonly string[]): Promise<{ dataDir: string; remove: () => Promise<void> }> {
   const root = await mkdtemp(path.join(tmpdir(), 'smartcard-knowledge-'));
-  for (const folder of ['data', 'articles', 'flows']) await cp(path.join(knowledgeRoot, folder), path.join(root, folder), { recursive: true });
+  for (const folder of ['data', 'articles', 'flows', 'forms']) await cp(path.join(knowledgeRoot, folder), path.join(root, folder), { recursive: true });
   const file = path.join(root, 'data', 'raTeams.json');
   const json = JSON.parse(await readFile(file, 'utf8')) as { teams: { id: string; members?: string[] }[] };
   const team = json.teams.find((t) => t.id === teamId);

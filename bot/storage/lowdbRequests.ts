@@ -1,0 +1,101 @@
+import type { NewRequest, RaRequest, RequestFilter, RequestRepository } from '../../dialogs/requests.js';
+import { referenceFor } from '../../dialogs/requests.js';
+import type { FieldCipher } from '../requests/fieldCipher.js';
+import { define, LowdbDocument } from './lowdbDocument.js';
+
+/** The requests file: the last reference handed out, and every request by reference (sensitive fields sealed). */
+export interface RequestsData {
+  lastSequence: number;
+  requests: Record<string, RaRequest>;
+}
+
+/**
+ * Requests in one lowdb document. The reference counter is written in the same write as the request it numbers,
+ * so a reference is never handed out twice, and `file` resolves only after that write reached the disk.
+ */
+export class LowdbRequests implements RequestRepository {
+  constructor(
+    private readonly document: LowdbDocument<RequestsData>,
+    private readonly cipher: FieldCipher,
+  ) {}
+
+  file(request: NewRequest): Promise<RaRequest> {
+    return this.document.change((data) => {
+      const sequence = data.lastSequence + 1;
+      const filed: RaRequest = { ...request, reference: referenceFor(sequence), version: 1 };
+      // Sealed before anything changes: a request that cannot be sealed must not use up a reference.
+      const stored = this.sealed(filed);
+      data.lastSequence = sequence;
+      define(data.requests, filed.reference, stored);
+      return filed;
+    });
+  }
+
+  get(reference: string): Promise<RaRequest | undefined> {
+    return this.document.read((data) => {
+      const stored = Object.hasOwn(data.requests, reference) ? data.requests[reference] : undefined;
+      return stored ? this.opened(stored) : undefined;
+    });
+  }
+
+  update(reference: string, version: number, change: (request: RaRequest) => RaRequest): Promise<RaRequest | 'conflict' | 'missing'> {
+    return this.document.change((data) => {
+      const stored = Object.hasOwn(data.requests, reference) ? data.requests[reference] : undefined;
+      if (!stored) return 'missing' as const;
+      if (stored.version !== version) return 'conflict' as const;
+      const changed = { ...change(this.opened(stored)), reference, version: version + 1 };
+      const sealed = this.sealed(changed);
+      define(data.requests, reference, sealed);
+      return changed;
+    });
+  }
+
+  list(filter: RequestFilter): Promise<RaRequest[]> {
+    return this.document.read((data) =>
+      Object.values(data.requests)
+        .filter(
+          (r) =>
+            (filter.teamId === undefined || r.teamId === filter.teamId) &&
+            (filter.requesterId === undefined || r.requester.id === filter.requesterId) &&
+            (filter.statuses === undefined || filter.statuses.includes(r.status)) &&
+            (filter.assigneeAadObjectId === undefined || r.assignee?.aadObjectId === filter.assigneeAadObjectId) &&
+            (filter.formId === undefined || r.formId === filter.formId),
+        )
+        .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.reference.localeCompare(a.reference))
+        .map((r) => this.opened(r)),
+    );
+  }
+
+  flush(): Promise<void> {
+    return this.document.flush();
+  }
+
+  private sealed(request: RaRequest): RaRequest {
+    return { ...request, fields: this.mapSensitive(request, (v) => this.cipher.seal(v)) };
+  }
+
+  private opened(request: RaRequest): RaRequest {
+    return { ...request, fields: this.mapSensitive(request, (v) => this.cipher.open(v)) };
+  }
+
+  private mapSensitive(request: RaRequest, map: (value: string) => string): Record<string, string> {
+    return Object.fromEntries(Object.entries(request.fields).map(([k, v]) => [k, request.sensitiveFields.includes(k) ? map(v) : v]));
+  }
+}
+
+/** Opens (creating if needed) `requests.json` in `dataDir`. */
+export async function openLowdbRequests(file: string, cipher: FieldCipher): Promise<LowdbRequests> {
+  const document = await LowdbDocument.open<RequestsData>(file, { lastSequence: 0, requests: {} }, (d) => {
+    const data = d as Partial<RequestsData> | null;
+    if (typeof data?.lastSequence !== 'number' || typeof data.requests !== 'object' || data.requests === null) {
+      throw new Error('it is not a requests file: it needs "lastSequence" and "requests"');
+    }
+    return d;
+  });
+  return new LowdbRequests(document, cipher);
+}
+
+/** In-memory requests, for tests. */
+export function memoryRequests(cipher: FieldCipher): LowdbRequests {
+  return new LowdbRequests(LowdbDocument.inMemory<RequestsData>({ lastSequence: 0, requests: {} }), cipher);
+}

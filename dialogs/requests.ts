@@ -1,0 +1,77 @@
+/** Where a request stands; completed and rejected requests can be reopened. */
+export const requestStatuses = ['open', 'assigned', 'awaiting-info', 'completed', 'rejected'] as const;
+export type RequestStatus = (typeof requestStatuses)[number];
+
+/** Who acted, as Teams names them. */
+export interface Actor {
+  /** The Teams user id (for messaging them). */
+  readonly id: string;
+  readonly aadObjectId?: string | undefined;
+  readonly name: string;
+}
+
+/** One change to a request: who, when, what from and to, and any note. */
+export interface AuditEntry {
+  readonly at: string;
+  readonly by: Actor;
+  readonly action: 'filed' | 'assigned' | 'asked' | 'answered' | 'completed' | 'rejected' | 'reopened' | 'viewed-sensitive';
+  readonly from?: string | undefined;
+  readonly to?: string | undefined;
+  readonly note?: string | undefined;
+}
+
+/** A request to an RA team, filed from a form. */
+export interface RaRequest {
+  /** `RA-000123`: never reused, even after a request is purged. */
+  readonly reference: string;
+  readonly formId: string;
+  readonly formTitle: string;
+  readonly status: RequestStatus;
+  readonly urgent: boolean;
+  readonly requester: Actor & { readonly email?: string | undefined };
+  readonly organisation?: { readonly code: string; readonly name?: string | undefined } | undefined;
+  /** The RA team it routes to; null for the national fallback (no team in the data serves it). */
+  readonly teamId: string | null;
+  /** The checked form values; those named in `sensitiveFields` are encrypted at rest. */
+  readonly fields: Readonly<Record<string, string>>;
+  readonly sensitiveFields: readonly string[];
+  readonly assignee?: Actor | undefined;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly history: readonly AuditEntry[];
+  /** Increases with every change, so two RA team members cannot overwrite each other. */
+  readonly version: number;
+}
+
+/** A request before it has a reference. */
+export type NewRequest = Omit<RaRequest, 'reference' | 'version'>;
+
+/** Which requests to list. */
+export interface RequestFilter {
+  readonly teamId?: string | null | undefined;
+  readonly requesterId?: string | undefined;
+  readonly statuses?: readonly RequestStatus[] | undefined;
+  readonly assigneeAadObjectId?: string | undefined;
+  readonly formId?: string | undefined;
+}
+
+/** Where requests are kept. `file` returns only once the request is durably written. */
+export interface RequestRepository {
+  /** Gives the request the next reference and writes it; resolves only when it is on disk. */
+  file(request: NewRequest): Promise<RaRequest>;
+  get(reference: string): Promise<RaRequest | undefined>;
+  /** Applies a change if nobody changed the request since `version`; 'conflict' if they did. */
+  update(reference: string, version: number, change: (request: RaRequest) => RaRequest): Promise<RaRequest | 'conflict' | 'missing'>;
+  /** Newest first. */
+  list(filter: RequestFilter): Promise<RaRequest[]>;
+}
+
+/** `RA-000123` for the 123rd request. */
+export function referenceFor(sequence: number): string {
+  return `RA-${String(sequence).padStart(6, '0')}`;
+}
+
+/** `****1234`: enough for an RA team member to match a document, not enough to use it. */
+export function masked(value: string): string {
+  return value.length <= 4 ? '****' : `****${value.slice(-4)}`;
+}

@@ -1,0 +1,145 @@
+import { expect } from 'chai';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { AesGcmCipher, SealError } from '../../../bot/requests/fieldCipher.js';
+import { memoryRequests, openLowdbRequests } from '../../../bot/storage/lowdbRequests.js';
+import type { NewRequest, RequestRepository } from '../../../dialogs/requests.js';
+
+const key = randomBytes(32);
+const cipher = new AesGcmCipher(key);
+
+function draft(overrides: Partial<NewRequest> = {}): NewRequest {
+  return {
+    formId: 'lost-card',
+    formTitle: 'Report a lost, stolen or damaged card',
+    status: 'open',
+    urgent: true,
+    requester: { id: 'user-1', aadObjectId: 'aad-1', name: 'Sam Requester' },
+    organisation: { code: 'FA123' },
+    teamId: 'scw',
+    fields: { what: 'lost', holderName: 'Sam Requester', passportNumber: '123456789' },
+    sensitiveFields: ['passportNumber'],
+    createdAt: '2026-11-21T09:00:00.000Z',
+    updatedAt: '2026-11-21T09:00:00.000Z',
+    history: [{ at: '2026-11-21T09:00:00.000Z', by: { id: 'user-1', name: 'Sam Requester' }, action: 'filed' }],
+    ...overrides,
+  };
+}
+
+function requestContract(name: string, make: () => Promise<RequestRepository>): void {
+  describe(`${name} (RequestRepository contract)`, () => {
+    it('when requests are filed, each gets the next reference, RA-000001 then RA-000002, and reads back as filed', async () => {
+      const repo = await make();
+      const first = await repo.file(draft());
+      const second = await repo.file(draft({ urgent: false }));
+      expect([first.reference, second.reference]).to.deep.equal(['RA-000001', 'RA-000002']);
+      expect(await repo.get('RA-000001')).to.deep.equal(first);
+      expect(first.fields['passportNumber']).to.equal('123456789');
+      expect(first.version).to.equal(1);
+    });
+
+    it('when a change is made at the version read, it is applied and the version goes up; at an older version it is a conflict and nothing changes', async () => {
+      const repo = await make();
+      const filed = await repo.file(draft());
+      const assigned = await repo.update(filed.reference, 1, (r) => ({ ...r, status: 'assigned', assignee: { id: 'ra-1', name: 'Robin RA' } }));
+      expect(assigned).to.include({ status: 'assigned', version: 2 });
+      expect(await repo.update(filed.reference, 1, (r) => ({ ...r, status: 'rejected' }))).to.equal('conflict');
+      expect((await repo.get(filed.reference))?.status).to.equal('assigned');
+      expect(await repo.update('RA-999999', 1, (r) => r)).to.equal('missing');
+    });
+
+    it('when requests are listed, filters by team, requester, status, assignee and form apply, newest first', async () => {
+      const repo = await make();
+      await repo.file(draft({ createdAt: '2026-11-21T09:00:00.000Z' }));
+      await repo.file(draft({ teamId: 'dorset', createdAt: '2026-11-21T10:00:00.000Z' }));
+      await repo.file(draft({ teamId: null, requester: { id: 'user-2', name: 'Other' }, formId: 'general-question', createdAt: '2026-11-21T11:00:00.000Z' }));
+      expect((await repo.list({})).map((r) => r.reference)).to.deep.equal(['RA-000003', 'RA-000002', 'RA-000001']);
+      expect((await repo.list({ teamId: 'scw' })).map((r) => r.reference)).to.deep.equal(['RA-000001']);
+      expect((await repo.list({ teamId: null })).map((r) => r.reference)).to.deep.equal(['RA-000003']);
+      expect((await repo.list({ requesterId: 'user-1' })).map((r) => r.reference)).to.deep.equal(['RA-000002', 'RA-000001']);
+      expect((await repo.list({ formId: 'general-question', statuses: ['open'] })).map((r) => r.reference)).to.deep.equal(['RA-000003']);
+      expect(await repo.list({ statuses: ['completed'] })).to.deep.equal([]);
+    });
+
+    it('when a reference is asked for that is not a request (or is "__proto__"), nothing is found', async () => {
+      const repo = await make();
+      expect(await repo.get('RA-000001')).to.equal(undefined);
+      expect(await repo.get('__proto__')).to.equal(undefined);
+    });
+  });
+}
+
+requestContract('in memory', async () => memoryRequests(cipher));
+
+describe('requests on disk', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'sa-requests-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  requestContract('in a file', async () => openLowdbRequests(path.join(mkdtempSync(path.join(os.tmpdir(), 'sa-requests-c-')), 'requests.json'), cipher));
+
+  it('when file() resolves, the request is already in the file, and its identity-document number is not readable there', async () => {
+    const file = path.join(dir, 'requests.json');
+    const repo = await openLowdbRequests(file, cipher);
+    const filed = await repo.file(draft());
+    const onDisk = readFileSync(file, 'utf8');
+    expect(onDisk).to.include(filed.reference);
+    expect(onDisk).to.include('Sam Requester');
+    expect(onDisk).not.to.include('123456789');
+    expect(onDisk).to.match(/"passportNumber": "v1:/);
+  });
+
+  it('when the bot restarts, references carry on from the last one and are never reused', async () => {
+    const file = path.join(dir, 'requests.json');
+    const before = await openLowdbRequests(file, cipher);
+    await before.file(draft());
+    await before.file(draft());
+    await before.flush();
+    const after = await openLowdbRequests(file, cipher);
+    expect((await after.file(draft())).reference).to.equal('RA-000003');
+    expect((await after.get('RA-000001'))?.fields['passportNumber']).to.equal('123456789');
+  });
+
+  it('when the file is opened with another key, reading a sealed field fails loudly rather than returning something else', async () => {
+    const file = path.join(dir, 'requests.json');
+    await (await openLowdbRequests(file, cipher)).file(draft());
+    const wrong = await openLowdbRequests(file, new AesGcmCipher(randomBytes(32)));
+    let error: unknown;
+    await wrong.get('RA-000001').catch((e: unknown) => (error = e));
+    expect(error).to.be.instanceOf(SealError);
+  });
+
+  it('when requests.json is not a requests file, opening it fails naming the file and leaves it as it was', async () => {
+    const file = path.join(dir, 'requests.json');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(file, '{"requests": []}');
+    let error: unknown;
+    await openLowdbRequests(file, cipher).catch((e: unknown) => (error = e));
+    expect((error as Error).message).to.include(`cannot use ${file}`);
+    expect(readFileSync(file, 'utf8')).to.equal('{"requests": []}');
+  });
+});
+
+describe('field cipher', () => {
+  it('when a value is sealed twice, the two differ (a fresh nonce each time) and both open to the value', () => {
+    const a = cipher.seal('AB123456C');
+    const b = cipher.seal('AB123456C');
+    expect(a).not.to.equal(b);
+    expect([cipher.open(a), cipher.open(b)]).to.deep.equal(['AB123456C', 'AB123456C']);
+  });
+
+  it('when a sealed value is altered, it does not open', () => {
+    const sealed = cipher.seal('AB123456C');
+    const altered = sealed.slice(0, -2) + (sealed.endsWith('A') ? 'BB' : 'AA');
+    expect(() => cipher.open(altered)).to.throw(SealError);
+    expect(() => cipher.open('plain text')).to.throw(SealError);
+  });
+
+  it('when the key is not 32 bytes, the cipher refuses to be made', () => {
+    expect(() => new AesGcmCipher(randomBytes(16))).to.throw(RangeError);
+  });
+});
