@@ -12,7 +12,7 @@ import {
 import type { DialogState } from 'botbuilder-dialogs';
 import { MainDialog } from '../dialogs/mainDialog.js';
 import { TreeDialog } from '../dialogs/treeDialog.js';
-import { setTurnLogger, turnLogger, type Clock, type Logger, type QuestionLog } from '../dialogs/ports.js';
+import { setTurnLogger, turnLogger, type Clock, type Logger, type Notifier, type QuestionLog } from '../dialogs/ports.js';
 import type { UserProfile } from '../dialogs/userProfile.js';
 import { AssistantBot } from './assistantBot.js';
 import { ConfigError, type Config } from './config.js';
@@ -24,9 +24,15 @@ import { openLowdbStorage } from './storage/lowdbStorage.js';
 import { openLowdbQuestionLog } from './storage/lowdbQuestionLog.js';
 import { AnswerRenderer } from '../knowledge/answers.js';
 import { ContactBook } from '../knowledge/contactBook.js';
+import { RaRights } from '../knowledge/raRights.js';
 import type { ContactRepository, OrganisationRepository, OrganisationSource } from '../knowledge/organisations.js';
 import { buildDirectory } from './directory/directoryFactory.js';
 import { openLowdbDirectory } from './storage/lowdbDirectory.js';
+import { openLowdbDesks } from './storage/lowdbRequests.js';
+import { openRequestStore } from './requests/requestStore.js';
+import { CloudNotifier } from './proactive/cloudNotifier.js';
+import { RequestDesk } from '../dialogs/requestDesk.js';
+import type { DeskRepository, RequestRepository } from '../dialogs/requests.js';
 
 /** Replacements for tests: anything not given is built from the config. */
 export interface AppOverrides {
@@ -41,6 +47,10 @@ export interface AppOverrides {
   };
   /** Stands in for the live ODS service. */
   readonly organisationSource?: OrganisationSource;
+  readonly requests?: { readonly store: RequestRepository & { flush?: () => Promise<void> }; readonly canSeal: boolean };
+  readonly desks?: DeskRepository;
+  /** Stands in for proactive sends through the Bot Connector. */
+  readonly notifier?: Notifier;
 }
 
 /** A built app: listen with `start`, stop gracefully with `stop`. */
@@ -75,14 +85,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     overrides.questionLog ?? (await openLowdbQuestionLog(path.join(config.dataDir, 'questions.json'), config.questionLogDays, () => clock.now()));
   const { organisations, contacts } = overrides.directory ?? (await openLowdbDirectory(config.dataDir));
   const directory = buildDirectory(config, knowledge.raTeams, { organisations, contacts }, logger, overrides.organisationSource);
-  const contactBook = new ContactBook({
-    organisations,
-    contacts,
-    teams: knowledge.raTeams,
-    admins: config.raAdmins,
-    now: () => clock.now(),
-    newId: randomUUID,
-  });
+  const rights = new RaRights(knowledge.raTeams, config.raAdmins);
+  const contactBook = new ContactBook({ organisations, contacts, rights, now: () => clock.now(), newId: randomUUID });
   const conversationState = new ConversationState(storage);
   const userState = new UserState(storage);
   const dialogState = conversationState.createProperty<DialogState>('dialogState');
@@ -91,6 +95,30 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const flows = knowledge.trees.map((tree) => {
     const dialog = new TreeDialog(tree, { kb: knowledge.kb, answers, profile, directory });
     return { id: tree.id, title: tree.title, triggers: tree.triggers, dialog, startsFrom: (words: string) => dialog.answeredBy(words) };
+  });
+  const adapter = new CloudAdapter(
+    new ConfigurationBotFrameworkAuthentication({
+      MicrosoftAppId: config.auth.appId,
+      MicrosoftAppPassword: config.auth.appPassword,
+      MicrosoftAppType: config.auth.appType,
+      MicrosoftAppTenantId: config.auth.tenantId,
+    }),
+  );
+  const { store: requests, canSeal } = overrides.requests ?? (await openRequestStore(config));
+  const desks = overrides.desks ?? (await openLowdbDesks(path.join(config.dataDir, 'desks.json')));
+  const requestDesk = new RequestDesk({
+    forms: knowledge.forms,
+    requests,
+    desks,
+    notifier: overrides.notifier ?? new CloudNotifier(adapter, config.auth.appId ?? ''),
+    directory,
+    rights,
+    profile,
+    clock,
+    logger,
+    canSeal,
+    newDraftId: randomUUID,
+    raTeamEmails: config.raTeamEmails,
   });
   const main = new MainDialog({
     profile,
@@ -106,17 +134,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     flows,
     directory,
     contactBook,
+    requestDesk,
   });
   const bot = new AssistantBot({ conversationState, userState, dialogState, main, logger });
 
-  const adapter = new CloudAdapter(
-    new ConfigurationBotFrameworkAuthentication({
-      MicrosoftAppId: config.auth.appId,
-      MicrosoftAppPassword: config.auth.appPassword,
-      MicrosoftAppType: config.auth.appType,
-      MicrosoftAppTenantId: config.auth.tenantId,
-    }),
-  );
   adapter.onTurnError = async (context, error) => {
     const reference = errorReference();
     const log = turnLogger(context, logger);
@@ -175,6 +196,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       await questionLog.flush?.();
       await organisations.flush?.();
       await contacts.flush?.();
+      await requests.flush?.();
     },
   };
 }

@@ -12,6 +12,9 @@ import type { LocalConversation } from './localConversation.js';
 import { LowdbQuestionLog, openLowdbQuestionLog, type QuestionLogData } from './storage/lowdbQuestionLog.js';
 import { memoryDirectory, openLowdbDirectory } from './storage/lowdbDirectory.js';
 import { StoreFileError } from './storage/lowdbDocument.js';
+import { memoryDesks, memoryRequests } from './storage/lowdbRequests.js';
+import { AesGcmCipher } from './requests/fieldCipher.js';
+import { randomBytes } from 'node:crypto';
 import { KnowledgeError } from '../knowledge/sources.js';
 import { buildDirectory } from './directory/directoryFactory.js';
 import { importContacts, importOdsExtract } from './directory/imports.js';
@@ -59,7 +62,9 @@ export class Asker {
     const questionLog = new LowdbQuestionLog(new Low<QuestionLogData>(new Memory(), { unanswered: [], feedback: [] }), 1, now);
     // Questions are answered from the directory already imported into DATA_DIR; none is created by asking.
     const directory = existsSync(config.dataDir) ? await openLowdbDirectory(config.dataDir) : memoryDirectory();
-    const app = await createApp(config, { storage: new MemoryStorage(), questionLog, directory });
+    // Asking never files a real request: requests and desks are in memory, with a throwaway key.
+    const requests = { store: memoryRequests(new AesGcmCipher(randomBytes(32))), canSeal: true };
+    const app = await createApp(config, { storage: new MemoryStorage(), questionLog, directory, requests, desks: memoryDesks() });
     return new Asker((conversationId) => new LocalConversation((context) => app.handleTurn(context), { conversationId }));
   }
 
@@ -212,7 +217,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     }
     // Listing must not create a store (or a development key) where there is none.
     const rows = existsSync(path.join(config.dataDir, 'requests.json'))
-      ? await (await openRequestStore(config)).requests.list({ teamId: option('--team'), statuses: status ? [status as RequestStatus] : undefined })
+      ? await (await openRequestStore(config)).store.list({ teamId: option('--team'), statuses: status ? [status as RequestStatus] : undefined })
       : [];
     const shown = rows.map((r) => ({ ...r, fields: Object.fromEntries(Object.entries(r.fields).map(([k, v]) => [k, r.sensitiveFields.includes(k) ? masked(v) : v])) }));
     if (flags.has('--json')) console.log(JSON.stringify(shown, null, 2));

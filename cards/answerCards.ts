@@ -1,7 +1,7 @@
 import answerTemplate from './templates/answer.json' with { type: 'json' };
 import clarifyTemplate from './templates/clarify.json' with { type: 'json' };
 import notFoundTemplate from './templates/notFound.json' with { type: 'json' };
-import { bindTemplate, type AdaptiveCardJson } from './render.js';
+import { bindTemplate, rowsOf, type AdaptiveCardJson } from './render.js';
 
 /** A knowledge-base answer as the answer card shows it. */
 export interface AnswerCardData {
@@ -38,7 +38,7 @@ export interface ClarifyCardData {
 }
 
 export function renderClarifyCard(data: ClarifyCardData): AdaptiveCardJson {
-  return bindTemplate(clarifyTemplate, { ...data, flows: data.flows ?? [] });
+  return bindTemplate(clarifyTemplate, { ...data, flowRows: rowsOf(data.flows ?? []) });
 }
 
 /** What the assistant says when it does not know: who to ask instead. */

@@ -1,5 +1,5 @@
 import template from './templates/flowStep.json' with { type: 'json' };
-import { bindTemplate, type AdaptiveCardJson } from './render.js';
+import { bindTemplate, rowsOf, type AdaptiveCardJson } from './render.js';
 
 /** One step of a guided flow: a question, an answer, a checklist or a hand-off, with the buttons that answer it. */
 export interface FlowStepCardData {
@@ -17,11 +17,6 @@ export interface FlowStepCardData {
   readonly canGoBack: boolean;
 }
 
-/** Buttons per row: hosts allow few actions in one set, and short rows stay readable on a phone. */
-const perRow = 3;
-
 export function renderFlowStepCard(data: FlowStepCardData): AdaptiveCardJson {
-  const rows = [];
-  for (let i = 0; i < data.choices.length; i += perRow) rows.push({ items: data.choices.slice(i, i + perRow) });
-  return bindTemplate(template, { ...data, rows });
+  return bindTemplate(template, { ...data, rows: rowsOf(data.choices) });
 }

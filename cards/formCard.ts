@@ -30,9 +30,11 @@ export interface FormCardData {
   readonly problem: string;
   readonly fields: readonly FormCardField[];
   readonly submitTitle: string;
+  /** A one-time id for this copy of the form, so pressing Send twice files once. */
+  readonly draft?: string;
 }
 
 /** The form as an Adaptive Card: each field in its own container, with its hint and its problem just under it. */
 export function renderFormCard(data: FormCardData): AdaptiveCardJson {
-  return bindTemplate(template, data);
+  return bindTemplate(template, { ...data, draft: data.draft ?? '' });
 }

@@ -20,3 +20,13 @@ export function bindTemplate(template: object, data: object): AdaptiveCardJson {
   }
   return bound as AdaptiveCardJson;
 }
+
+/** Buttons per row: hosts allow few actions in one set, and short rows stay readable on a phone. */
+const perRow = 3;
+
+/** Buttons in rows of three, for a card's body (Teams shows at most five card-level buttons). */
+export function rowsOf<T>(items: readonly T[]): { items: T[] }[] {
+  const rows: { items: T[] }[] = [];
+  for (let i = 0; i < items.length; i += perRow) rows.push({ items: items.slice(i, i + perRow) });
+  return rows;
+}

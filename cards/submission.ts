@@ -28,7 +28,25 @@ const schema = z.discriminatedUnion('verb', [
   z.object({ verb: z.literal('contact.remove'), code, contact }),
   // Teams leaves out inputs the user did not touch, so every field may be missing.
   z.object({ verb: z.literal('contact.save'), code, contact, role: field, name: field, email: field, phone: field }),
+  z.object({ verb: z.literal('form.open'), form: id }),
+  // The form's inputs arrive beside the verb; they are gathered into `fields` and checked against the form on the server.
+  z.object({ verb: z.literal('form.submit'), form: id, draft: z.string().regex(/^[a-f0-9-]{8,40}$/).optional(), fields: z.record(z.string(), z.unknown()) }),
+  z.object({
+    verb: z.literal('request.act'),
+    reference: z.string().regex(/^RA-\d{6}$/),
+    version: z.coerce.number().int().min(1),
+    action: z.enum(['assign', 'complete', 'reject', 'ask', 'reopen']),
+    note: z.string().max(1000).optional(),
+  }),
 ]);
+
+/** Inputs a card may carry beside its verb: camelCase names only, so "__proto__" and friends never get through. */
+function gatherFields(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || (value as { verb?: unknown }).verb !== 'form.submit') return value;
+  const { verb, form, draft, ...rest } = value as Record<string, unknown>;
+  const fields = Object.fromEntries(Object.entries(rest).filter(([key]) => /^[a-z][a-zA-Z0-9]{0,40}$/.test(key) && key !== 'msteams'));
+  return { verb, form, draft: draft === '' ? undefined : draft, fields };
+}
 
 /** Every payload a card of this app can submit, keyed by its dotted verb. */
 export type Submission = z.infer<typeof schema>;
@@ -40,7 +58,7 @@ export type SubmissionResult =
 
 /** The one place that parses, validates and narrows card submissions. */
 export function parseSubmission(value: unknown): SubmissionResult {
-  const parsed = schema.safeParse(value);
+  const parsed = schema.safeParse(gatherFields(value));
   if (parsed.success) return { ok: true, submission: parsed.data };
   const verb = typeof value === 'object' && value !== null ? (value as { verb?: unknown }).verb : undefined;
   return {

@@ -19,6 +19,7 @@ import { codeLikeIn, odsCodeIn, statedCode } from '../knowledge/odsCodes.js';
 import { DirectoryActions, type DirectoryActionsDeps, type DirectorySubmission } from './directoryActions.js';
 import { Faq, type FaqDeps, type FaqSubmission } from './faq.js';
 import { FindContactDialog, type FindContactDeps, type FindContactOptions } from './findContactDialog.js';
+import type { RequestDesk, RequestSubmission } from './requestDesk.js';
 import { classifyInput, normalise, type GlobalCommand, type TurnInput } from './input.js';
 import { WorkplaceDialog, type WorkplaceDialogDeps } from './workplaceDialog.js';
 import type { FlowResult } from './treeDialog.js';
@@ -38,6 +39,8 @@ export interface MainDialogDeps extends WorkplaceDialogDeps, FaqDeps, FindContac
    * the flow; until a flow is registered, its questions are answered by the article.
    */
   readonly flows?: readonly GuidedFlow[];
+  /** Request forms and the RA desk. */
+  readonly requestDesk: RequestDesk;
 }
 
 /** A guided flow as the main dialog offers it: its dialog, its title for menus and the phrases that start it. */
@@ -162,6 +165,35 @@ export class MainDialog extends ComponentDialog {
         },
       },
       {
+        id: 'request',
+        title: 'Raise a request',
+        summary: 'Report a lost card, ask for a new user, record ID checks, change access and more, with a form the RA team works from.',
+        inMenu: true,
+        commands: ['raise a request', 'request', 'new request', 'forms', 'send a form', 'fill in a form', 'requests'],
+        start: async (step) => {
+          const card = renderClarifyCard({
+            heading: 'Raise a request',
+            detail: 'Choose a form. You fill it in here and it goes straight to your RA team, who will tell you here as it moves.',
+            question: '',
+            candidates: [],
+            flows: this.deps.requestDesk.forms.map((f) => ({ id: `form.${f.id}`, title: f.title })),
+          });
+          await step.context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
+          return step.next();
+        },
+      },
+      {
+        id: 'my-requests',
+        title: 'My requests',
+        summary: 'Where each request you sent stands.',
+        inMenu: false,
+        commands: ['my requests', 'my request', 'request status', 'where is my request', 'my forms'],
+        start: async (step) => {
+          await this.deps.requestDesk.myRequests(step.context);
+          return step.next();
+        },
+      },
+      {
         id: 'about',
         title: 'About and privacy',
         summary: 'Where my answers come from, and how I treat your data.',
@@ -267,6 +299,10 @@ export class MainDialog extends ComponentDialog {
         if (capability) return capability.start(step);
         const flow = this.flows.find((f) => `flow.${f.id}` === input.command);
         if (flow) return step.beginDialog(flow.id);
+        if (input.command.startsWith('form.')) {
+          await this.deps.requestDesk.openForm(step.context, input.command.slice('form.'.length));
+          return step.endDialog();
+        }
         await step.context.sendActivity("That button is from an older message and doesn't do anything now. Here's what I can do:");
         await this.sendHelp(step.context);
         return step.endDialog();
@@ -281,6 +317,11 @@ export class MainDialog extends ComponentDialog {
         await this.onCard(step.context, input.submission);
         return step.endDialog();
       case 'text': {
+        const desk = /^(?:please\s+)?(?:make|set)\s+this(?:\s+channel)?\s+(?:the\s+|as\s+the\s+)?(?:ra\s+)?desk(?:\s+for)?\s*(.*)$/i.exec(input.text);
+        if (desk) {
+          await this.deps.requestDesk.setDesk(step.context, desk[1] ?? '', this.deps.raTeams.teams);
+          return step.endDialog();
+        }
         const lookup = directoryRequest(input.text);
         if (lookup) return step.beginDialog(FindContactDialog.id, lookup);
         const answer = await this.faq.ask(step.context, input.text);
@@ -301,9 +342,11 @@ export class MainDialog extends ComponentDialog {
     return result?.reroute ? step.replaceDialog(routeId) : step.endDialog();
   }
 
-  private async onCard(context: TurnContext, submission: FaqSubmission | DirectorySubmission): Promise<void> {
+  private async onCard(context: TurnContext, submission: FaqSubmission | DirectorySubmission | RequestSubmission): Promise<void> {
     if (submission.verb.startsWith('org.') || submission.verb.startsWith('contact.')) {
       await this.directoryActions.onCard(context, submission as DirectorySubmission);
+    } else if (submission.verb.startsWith('form.') || submission.verb.startsWith('request.')) {
+      await this.deps.requestDesk.onCard(context, submission as RequestSubmission);
     } else {
       await this.faq.onCard(context, submission as FaqSubmission);
     }

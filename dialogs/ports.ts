@@ -1,3 +1,13 @@
+import type { Activity, ConversationReference } from 'botbuilder';
+
+/** Sends into conversations outside the current turn (the RA desk channel, a requester's chat). */
+export interface Notifier {
+  /** Posts an activity; resolves with its id, for updating it later. */
+  send(reference: Partial<ConversationReference>, activity: Partial<Activity>): Promise<string | undefined>;
+  /** Replaces an activity posted earlier (a desk card, in place). */
+  update(reference: Partial<ConversationReference>, activityId: string, activity: Partial<Activity>): Promise<void>;
+}
+
 /** The logging the dialogs need; pino's logger satisfies it. Personal data never goes above debug. */
 export interface Logger {
   error(obj: object, msg?: string): void;

@@ -1,3 +1,5 @@
+import type { ConversationReference } from 'botbuilder';
+
 /** Where a request stands; completed and rejected requests can be reopened. */
 export const requestStatuses = ['open', 'assigned', 'awaiting-info', 'completed', 'rejected'] as const;
 export type RequestStatus = (typeof requestStatuses)[number];
@@ -41,6 +43,12 @@ export interface RaRequest {
   readonly history: readonly AuditEntry[];
   /** Increases with every change, so two RA team members cannot overwrite each other. */
   readonly version: number;
+  /** The requester's chat, where each change is told to them. */
+  readonly requesterConversation?: Partial<ConversationReference> | undefined;
+  /** The card on the RA team's desk, updated in place as the request moves. */
+  readonly deskCard?: { readonly reference: Partial<ConversationReference>; readonly activityId: string } | undefined;
+  /** The form card's one-time id, so pressing Send twice files once. */
+  readonly draft?: string | undefined;
 }
 
 /** A request before it has a reference. */
@@ -74,4 +82,18 @@ export function referenceFor(sequence: number): string {
 /** `****1234`: enough for an RA team member to match a document, not enough to use it. */
 export function masked(value: string): string {
   return value.length <= 4 ? '****' : `****${value.slice(-4)}`;
+}
+
+/** An RA team's desk: the Teams channel where its requests arrive. */
+export interface Desk {
+  readonly teamId: string;
+  readonly reference: Partial<ConversationReference>;
+  readonly setBy: Actor;
+  readonly setAt: string;
+}
+
+/** Where desks are kept. */
+export interface DeskRepository {
+  get(teamId: string): Promise<Desk | undefined>;
+  set(desk: Desk): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { checkContact, type ContactField, type ContactInput } from './contactRules.js';
 import type { Contact, ContactRepository, Organisation, OrganisationRepository } from './organisations.js';
-import type { RaTeamDirectory } from './raTeams.js';
+import type { RaRights } from './raRights.js';
 
 /** What a change to the local contacts came to. Refusals are values the dialog explains, not exceptions. */
 export type ContactChange =
@@ -12,9 +12,7 @@ export type ContactChange =
 export interface ContactBookDeps {
   readonly organisations: OrganisationRepository;
   readonly contacts: ContactRepository;
-  readonly teams: RaTeamDirectory;
-  /** AAD object ids (lower case) with rights over every organisation. */
-  readonly admins: ReadonlySet<string>;
+  readonly rights: RaRights;
   readonly now: () => Date;
   readonly newId: () => string;
 }
@@ -70,10 +68,6 @@ export class ContactBook {
   }
 
   private allowed(editor: string | undefined, organisation: Organisation): boolean {
-    if (!editor) return false;
-    const id = editor.toLowerCase();
-    if (this.deps.admins.has(id)) return true;
-    const match = this.deps.teams.forOrganisation(organisation);
-    return match?.kind === 'team' && match.team.members.some((m) => m.toLowerCase() === id);
+    return this.deps.rights.forOrganisation(editor, organisation);
   }
 }

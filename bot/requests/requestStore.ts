@@ -21,10 +21,10 @@ class NoKeyCipher implements FieldCipher {
  * The request store and whether it can keep sensitive fields. Outside production, a missing REQUEST_KEY is replaced
  * by a development key kept in DATA_DIR (so fields are still encrypted at rest); in production they are refused.
  */
-export async function openRequestStore(config: Config): Promise<{ requests: LowdbRequests; canSeal: boolean }> {
+export async function openRequestStore(config: Config): Promise<{ store: LowdbRequests; canSeal: boolean }> {
   const key = config.requestKey ?? (config.production ? undefined : await developmentKey(config.dataDir));
   const cipher = key ? new AesGcmCipher(key) : new NoKeyCipher();
-  return { requests: await openLowdbRequests(path.join(config.dataDir, 'requests.json'), cipher), canSeal: key !== undefined };
+  return { store: await openLowdbRequests(path.join(config.dataDir, 'requests.json'), cipher), canSeal: key !== undefined };
 }
 
 async function developmentKey(dataDir: string): Promise<Buffer> {

@@ -1,4 +1,4 @@
-import type { NewRequest, RaRequest, RequestFilter, RequestRepository } from '../../dialogs/requests.js';
+import type { Desk, DeskRepository, NewRequest, RaRequest, RequestFilter, RequestRepository } from '../../dialogs/requests.js';
 import { referenceFor } from '../../dialogs/requests.js';
 import type { FieldCipher } from '../requests/fieldCipher.js';
 import { define, LowdbDocument } from './lowdbDocument.js';
@@ -98,4 +98,35 @@ export async function openLowdbRequests(file: string, cipher: FieldCipher): Prom
 /** In-memory requests, for tests. */
 export function memoryRequests(cipher: FieldCipher): LowdbRequests {
   return new LowdbRequests(LowdbDocument.inMemory<RequestsData>({ lastSequence: 0, requests: {} }), cipher);
+}
+
+/** The desks file: team id to its desk channel. */
+export interface DesksData {
+  desks: Record<string, Desk>;
+}
+
+/** RA desks in one lowdb document. */
+export class LowdbDesks implements DeskRepository {
+  constructor(private readonly document: LowdbDocument<DesksData>) {}
+
+  get(teamId: string): Promise<Desk | undefined> {
+    return this.document.read((data) => (Object.hasOwn(data.desks, teamId) ? data.desks[teamId] : undefined));
+  }
+
+  async set(desk: Desk): Promise<void> {
+    await this.document.change((data) => define(data.desks, desk.teamId, desk));
+  }
+}
+
+/** Opens (creating if needed) the desks file. */
+export async function openLowdbDesks(file: string): Promise<LowdbDesks> {
+  return new LowdbDesks(await LowdbDocument.open<DesksData>(file, { desks: {} }, (d) => {
+    if (typeof (d as Partial<DesksData> | null)?.desks !== 'object') throw new Error('it is not a desks file: it needs "desks"');
+    return d;
+  }));
+}
+
+/** In-memory desks, for tests. */
+export function memoryDesks(): LowdbDesks {
+  return new LowdbDesks(LowdbDocument.inMemory<DesksData>({ desks: {} }));
 }

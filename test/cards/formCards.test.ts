@@ -94,7 +94,7 @@ describe('cards: request forms', () => {
           expect(input['value'] ?? '', field.id).to.equal('');
           expect(fieldContainer(card, field.id).some((i) => i['color'] === 'Attention'), field.id).to.equal(false);
         }
-        expect(card.actions).to.deep.equal([{ type: 'Action.Submit', title: 'Send to the RA team', data: { verb: 'form.submit', form: form.id } }]);
+        expect(card.actions).to.deep.equal([{ type: 'Action.Submit', title: 'Send to the RA team', data: { verb: 'form.submit', form: form.id, draft: '' } }]);
       });
 
       it('the card shows the title and each line of the introduction as its own paragraph', () => {

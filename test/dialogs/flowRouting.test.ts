@@ -7,8 +7,11 @@ import { LocalConversation } from '../../bot/localConversation.js';
 import { MainDialog } from '../../dialogs/mainDialog.js';
 import { AnswerRenderer } from '../../knowledge/answers.js';
 import { ContactBook } from '../../knowledge/contactBook.js';
+import { RaRights } from '../../knowledge/raRights.js';
 import { Directory } from '../../knowledge/directory.js';
 import { memoryDirectory } from '../../bot/storage/lowdbDirectory.js';
+import { RequestDesk } from '../../dialogs/requestDesk.js';
+import { memoryRequestStores } from '../support/requests.js';
 import type { FlowId } from '../../knowledge/articles.js';
 import type { UserProfile } from '../../dialogs/userProfile.js';
 import { memoryQuestionLog, testNow } from '../support/chat.js';
@@ -29,11 +32,28 @@ async function conversationWithFlow(flowId: FlowId): Promise<LocalConversation> 
   ]);
   const stores = memoryDirectory();
   const directory = new Directory({ ...stores, teams: knowledge.raTeams });
-  const contactBook = new ContactBook({ ...stores, teams: knowledge.raTeams, admins: new Set(), now: () => testNow, newId: () => 'id' });
+  const contactBook = new ContactBook({ ...stores, rights: new RaRights(knowledge.raTeams, new Set()), now: () => testNow, newId: () => 'id' });
+  const profile = userState.createProperty<UserProfile>('profile');
+  const requestStores = memoryRequestStores();
+  const requestDesk = new RequestDesk({
+    forms: knowledge.forms,
+    requests: requestStores.requests.store,
+    desks: requestStores.desks,
+    notifier: requestStores.notifier,
+    directory,
+    rights: new RaRights(knowledge.raTeams, new Set()),
+    profile,
+    clock: { now: () => testNow },
+    logger: memoryLogger(),
+    canSeal: true,
+    newDraftId: () => 'draft-0001',
+    raTeamEmails: new Map(),
+  });
   const main = new MainDialog({
+    requestDesk,
     directory,
     contactBook,
-    profile: userState.createProperty<UserProfile>('profile'),
+    profile,
     raTeams: knowledge.raTeams,
     sources: knowledge.sources,
     raTeamEmails: new Map(),

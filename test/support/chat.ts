@@ -3,6 +3,7 @@ import { LocalConversation } from '../../bot/localConversation.js';
 import type { TurnOutcome } from '../../dialogs/outcome.js';
 import { createApp, type App, type AppOverrides } from '../../bot/app.js';
 import { memoryDirectory } from '../../bot/storage/lowdbDirectory.js';
+import { memoryRequestStores } from './requests.js';
 import { loadConfig } from '../../bot/config.js';
 import { LowdbQuestionLog, type QuestionLogData } from '../../bot/storage/lowdbQuestionLog.js';
 import { cardToText } from '../../cards/flatten.js';
@@ -31,7 +32,7 @@ export async function testApp(
   overrides: AppOverrides = {},
 ): Promise<App> {
   const config = loadConfig({ LOG_LEVEL: 'silent', PORT: '0', DATA_DIR: '/nonexistent-unused', ...env });
-  return createApp(config, { storage, questionLog, clock: { now: () => testNow }, directory: memoryDirectory(), ...overrides });
+  return createApp(config, { storage, questionLog, clock: { now: () => testNow }, directory: memoryDirectory(), ...memoryRequestStores(), ...overrides });
 }
 
 /** One user in one conversation with the bot, driven through the same in-process adapter as the command line. */

@@ -4,6 +4,7 @@ import { MemoryStorage, type Activity, type Storage } from 'botbuilder';
 import { createApp, type App } from '../../bot/app.js';
 import { loadConfig } from '../../bot/config.js';
 import { memoryDirectory } from '../../bot/storage/lowdbDirectory.js';
+import { memoryRequestStores } from './requests.js';
 import type { Logger } from '../../dialogs/ports.js';
 import { memoryQuestionLog } from './chat.js';
 
@@ -15,7 +16,7 @@ export async function started(env: Record<string, string> = {}, storage?: Storag
     ...(storage ? { storage } : {}),
     ...(logger ? { logger } : {}),
     // The directory lives in DATA_DIR only when a test names one.
-    ...(env['DATA_DIR'] ? {} : { directory: memoryDirectory() }),
+    ...(env['DATA_DIR'] ? {} : { directory: memoryDirectory(), ...memoryRequestStores() }),
   });
   return { app, url: await app.start() };
 }

@@ -31,26 +31,26 @@ describe('the request store and its key', () => {
 
   it('when REQUEST_KEY is set, requests are sealed with it and no development key is made', async () => {
     const key = randomBytes(32).toString('base64');
-    const { requests, canSeal } = await openRequestStore(loadConfig({ DATA_DIR: dataDir, REQUEST_KEY: key }));
+    const { store: requests, canSeal } = await openRequestStore(loadConfig({ DATA_DIR: dataDir, REQUEST_KEY: key }));
     expect(canSeal).to.equal(true);
     await requests.file(request);
     expect(existsSync(path.join(dataDir, 'request-key.dev'))).to.equal(false);
     const again = await openRequestStore(loadConfig({ DATA_DIR: dataDir, REQUEST_KEY: key }));
-    expect((await again.requests.get('RA-000001'))?.fields['passportNumber']).to.equal('123456789');
+    expect((await again.store.get('RA-000001'))?.fields['passportNumber']).to.equal('123456789');
   });
 
   it('when no key is set in development, a development key is kept in DATA_DIR, readable only by its owner, and used again after a restart', async () => {
     const first = await openRequestStore(loadConfig({ DATA_DIR: dataDir }));
     expect(first.canSeal).to.equal(true);
-    await first.requests.file(request);
+    await first.store.file(request);
     const file = path.join(dataDir, 'request-key.dev');
     expect(statSync(file).mode & 0o777).to.equal(0o600);
     const second = await openRequestStore(loadConfig({ DATA_DIR: dataDir }));
-    expect((await second.requests.get('RA-000001'))?.fields['passportNumber']).to.equal('123456789');
+    expect((await second.store.get('RA-000001'))?.fields['passportNumber']).to.equal('123456789');
   });
 
   it('when no key is set in production, identity-document numbers are refused while other requests are kept', async () => {
-    const { requests, canSeal } = await openRequestStore(
+    const { store: requests, canSeal } = await openRequestStore(
       loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'production', MicrosoftAppId: '11111111-2222-3333-4444-555555555555', MicrosoftAppPassword: 'x' }),
     );
     expect(canSeal).to.equal(false);

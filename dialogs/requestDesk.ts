@@ -1,0 +1,374 @@
+import { CardFactory, MessageFactory, TurnContext, type StatePropertyAccessor } from 'botbuilder';
+import { renderFormCard } from '../cards/formCard.js';
+import { renderRequestCard, type RequestCardData } from '../cards/requestCard.js';
+import type { Submission } from '../cards/submission.js';
+import type { Directory } from '../knowledge/directory.js';
+import { checkForm, type FormDefinition } from '../knowledge/forms.js';
+import type { RaRights } from '../knowledge/raRights.js';
+import type { RaTeam } from '../knowledge/raTeams.js';
+import { formCardData } from './formView.js';
+import { turnLogger, type Clock, type Logger, type Notifier } from './ports.js';
+import { masked, type Actor, type AuditEntry, type DeskRepository, type RaRequest, type RequestRepository, type RequestStatus } from './requests.js';
+import type { UserProfile } from './userProfile.js';
+
+/** The card buttons the request desk answers. */
+export type RequestSubmission = Extract<Submission, { verb: 'form.open' | 'form.submit' | 'request.act' }>;
+
+/** What filing and working requests needs. */
+export interface RequestDeskDeps {
+  readonly forms: readonly FormDefinition[];
+  readonly requests: RequestRepository;
+  readonly desks: DeskRepository;
+  readonly notifier: Notifier;
+  readonly directory: Directory;
+  readonly rights: RaRights;
+  readonly profile: StatePropertyAccessor<UserProfile>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** False in production without REQUEST_KEY: forms holding identity-document numbers are then refused. */
+  readonly canSeal: boolean;
+  readonly newDraftId: () => string;
+  readonly raTeamEmails: ReadonlyMap<string, string>;
+}
+
+const statusTitles: Readonly<Record<RequestStatus, string>> = {
+  open: 'Open: waiting for the RA team',
+  assigned: 'Being worked on',
+  'awaiting-info': 'Waiting for more information from the requester',
+  completed: 'Completed',
+  rejected: 'Rejected',
+};
+
+/**
+ * Files requests from forms and lets the RA team work them: the acknowledgement goes to the requester only after the
+ * request is on disk, the request's card goes to its team's desk channel, and each change there is told to the
+ * requester. Every desk action is checked on the server against the acting person's RA-team rights.
+ */
+export class RequestDesk {
+  constructor(private readonly deps: RequestDeskDeps) {}
+
+  /** The forms, for the "Raise a request" menu. */
+  get forms(): readonly FormDefinition[] {
+    return this.deps.forms;
+  }
+
+  async onCard(context: TurnContext, submission: RequestSubmission): Promise<void> {
+    switch (submission.verb) {
+      case 'form.open':
+        return this.openForm(context, submission.form);
+      case 'form.submit':
+        return this.submit(context, submission);
+      case 'request.act':
+        return this.act(context, submission);
+    }
+  }
+
+  /** Sends a form's card, with a one-time id so pressing Send twice files once. */
+  async openForm(context: TurnContext, formId: string): Promise<void> {
+    const form = this.deps.forms.find((f) => f.id === formId);
+    if (!form) {
+      await context.sendActivity("That form isn't available any more. Say **raise a request** to see the forms there are.");
+      return;
+    }
+    await send(context, renderFormCard({ ...formCardData(form), draft: this.deps.newDraftId() }));
+  }
+
+  /** "my requests": the requester's own, newest first, with where each stands. */
+  async myRequests(context: TurnContext): Promise<void> {
+    const mine = await this.deps.requests.list({ requesterId: context.activity.from.id });
+    if (mine.length === 0) {
+      await context.sendActivity("You haven't sent any requests to an RA team from here. Say **raise a request** to send one.");
+      return;
+    }
+    const lines = mine.slice(0, 10).map((r) => `- **${r.reference}** ${r.formTitle}: ${statusTitles[r.status]} (sent ${shortDate(r.createdAt)})`);
+    await context.sendActivity(`Your requests, newest first:\n\n${lines.join('\n')}`);
+  }
+
+  /** Makes the channel this message came from the desk of an RA team, for that team's members. */
+  async setDesk(context: TurnContext, teamWords: string, teams: readonly RaTeam[]): Promise<void> {
+    const words = teamWords.toLowerCase();
+    const team = teams.find((t) => words.includes(t.id) || words.includes(t.name.toLowerCase()) || words.includes(t.inBrief.toLowerCase()));
+    if (context.activity.conversation?.conversationType !== 'channel') {
+      await context.sendActivity('A desk is a Teams channel: say this in the channel where your RA team should receive requests.');
+      return;
+    }
+    if (!team) {
+      await context.sendActivity(`Which RA team's desk? Say, for example, **make this the RA desk for ${teams[0]?.id ?? 'dorset'}** (teams: ${teams.map((t) => t.id).join(', ')}).`);
+      return;
+    }
+    if (!this.deps.rights.forTeam(context.activity.from.aadObjectId, team.id)) {
+      await context.sendActivity(`Only members of ${team.name} can choose its desk, so nothing has changed.`);
+      return;
+    }
+    const reference = TurnContext.getConversationReference(context.activity);
+    // New requests go to the channel itself, not into the thread this was said in.
+    const channel = { ...reference, conversation: { ...reference.conversation, id: (reference.conversation?.id ?? '').split(';')[0] ?? '' } } as typeof reference;
+    await this.deps.desks.set({ teamId: team.id, reference: channel, setBy: actor(context), setAt: this.now() });
+    await context.sendActivity(`Done: new requests for ${team.name} will arrive in this channel.`);
+  }
+
+  private async submit(context: TurnContext, submission: Extract<RequestSubmission, { verb: 'form.submit' }>): Promise<void> {
+    const form = this.deps.forms.find((f) => f.id === submission.form);
+    if (!form) {
+      await context.sendActivity("That form isn't available any more, so nothing was sent. Say **raise a request** to start again.");
+      return;
+    }
+    const checked = checkForm(form, submission.fields, this.deps.clock.now());
+    if (!checked.ok) {
+      await send(
+        context,
+        renderFormCard({ ...formCardData(form, checked.values, checked.errors, 'Please correct the fields marked below. Nothing has been sent yet.'), draft: submission.draft ?? this.deps.newDraftId() }),
+      );
+      return;
+    }
+    const me = actor(context);
+    if (submission.draft) {
+      const earlier = (await this.deps.requests.list({ requesterId: me.id })).find((r) => r.draft === submission.draft);
+      if (earlier) {
+        await context.sendActivity(`That form was already sent as **${earlier.reference}**, so I haven't sent it again. Say **my requests** to see where it stands.`);
+        return;
+      }
+    }
+    const sensitiveFields = form.fields.filter((f) => f.sensitive && checked.values[f.id] !== undefined).map((f) => f.id);
+    if (sensitiveFields.length > 0 && !this.deps.canSeal) {
+      await context.sendActivity(
+        "I can't accept identity-document numbers yet: this service has no encryption key set up, so nothing was sent. Please give the details to your RA team another way, and tell them the assistant needs its REQUEST_KEY.",
+      );
+      return;
+    }
+    const route = await this.route(context, checked.values['odsCode']);
+    const now = this.now();
+    let filed: RaRequest;
+    try {
+      filed = await this.deps.requests.file({
+        formId: form.id,
+        formTitle: form.title,
+        status: 'open',
+        urgent: checked.urgent,
+        requester: me,
+        organisation: route.organisation,
+        teamId: route.team?.id ?? null,
+        fields: checked.values,
+        sensitiveFields,
+        createdAt: now,
+        updatedAt: now,
+        history: [{ at: now, by: me, action: 'filed' }],
+        requesterConversation: TurnContext.getConversationReference(context.activity),
+        draft: submission.draft,
+      });
+    } catch (error) {
+      turnLogger(context, this.deps.logger).error({ err: error, form: form.id }, 'request could not be filed');
+      await context.sendActivity("Sorry, I couldn't send that just now, so nothing has been sent. Please press **Send to the RA team** again in a minute.");
+      return;
+    }
+    turnLogger(context, this.deps.logger).info({ reference: filed.reference, form: form.id, team: filed.teamId, urgent: filed.urgent }, 'request filed');
+    const onDesk = await this.postToDesk(context, filed);
+    await send(context, renderRequestCard(this.acknowledgement(form, filed, route.team, onDesk)));
+  }
+
+  /** The RA team a request goes to: by the organisation in the form, else the requester's own. */
+  private async route(context: TurnContext, odsCode: string | undefined): Promise<{ team: RaTeam | undefined; organisation?: { code: string; name?: string } }> {
+    const profile = await this.deps.profile.get(context, {});
+    const code = odsCode ?? profile.organisation?.code;
+    if (code) {
+      const lookup = await this.deps.directory.lookup(code);
+      if (lookup.kind === 'found') {
+        const team = lookup.team?.kind === 'team' ? lookup.team.team : undefined;
+        return { team, organisation: { code: lookup.organisation.code, name: lookup.organisation.name } };
+      }
+      if (!odsCode && profile.workplace) {
+        const match = this.deps.directory.teams.forWorkplace(profile.workplace.kind, profile.workplace.area);
+        return { team: match.kind === 'team' ? match.team : undefined, organisation: { code } };
+      }
+      return { team: undefined, organisation: { code } };
+    }
+    if (profile.workplace) {
+      const match = this.deps.directory.teams.forWorkplace(profile.workplace.kind, profile.workplace.area);
+      return { team: match.kind === 'team' ? match.team : undefined };
+    }
+    return { team: undefined };
+  }
+
+  /** Posts the request's card to its team's desk; false when the team has no desk or the post failed. */
+  private async postToDesk(context: TurnContext, request: RaRequest): Promise<boolean> {
+    const desk = request.teamId ? await this.deps.desks.get(request.teamId) : undefined;
+    if (!desk) return false;
+    try {
+      const activityId = await this.deps.notifier.send(desk.reference, cardActivity(renderRequestCard(this.deskCard(request))));
+      if (activityId) {
+        const saved = await this.deps.requests.update(request.reference, request.version, (r) => ({ ...r, deskCard: { reference: desk.reference, activityId } }));
+        if (typeof saved === 'string') turnLogger(context, this.deps.logger).warn({ reference: request.reference, saved }, 'desk card id not kept');
+      }
+      return true;
+    } catch (error) {
+      turnLogger(context, this.deps.logger).error({ err: error, reference: request.reference }, 'could not post the request to its desk');
+      return false;
+    }
+  }
+
+  private async act(context: TurnContext, submission: Extract<RequestSubmission, { verb: 'request.act' }>): Promise<void> {
+    const request = await this.deps.requests.get(submission.reference);
+    if (!request) {
+      await context.sendActivity(`I can't find ${submission.reference} any more, so nothing has changed.`);
+      return;
+    }
+    const me = actor(context);
+    if (!this.deps.rights.forTeam(me.aadObjectId, request.teamId)) {
+      await context.sendActivity(`Only members of the RA team this request went to can act on ${request.reference}, so nothing has changed.`);
+      return;
+    }
+    if (submission.version !== request.version) {
+      await context.sendActivity(`${request.reference} has changed since this card was sent, so I haven't done that. Here it is now:`);
+      await send(context, renderRequestCard(this.deskCard(request)));
+      return;
+    }
+    const note = submission.note?.trim() ?? '';
+    const change = transition(request, submission.action, note);
+    if (typeof change === 'string') {
+      await context.sendActivity(change);
+      return;
+    }
+    const entry: AuditEntry = { at: this.now(), by: me, action: change.action, from: request.status, to: change.status, ...(note ? { note } : {}) };
+    const updated = await this.deps.requests.update(request.reference, request.version, (r) => ({
+      ...r,
+      status: change.status,
+      assignee: change.status === 'assigned' ? me : change.status === 'open' ? undefined : r.assignee,
+      updatedAt: entry.at,
+      history: [...r.history, entry],
+    }));
+    if (updated === 'missing' || updated === 'conflict') {
+      await context.sendActivity(`${request.reference} was changed by someone else at the same moment, so I haven't done that. Look at its card again.`);
+      return;
+    }
+    // The desk card is updated in place where it was pressed; a requester-side copy is never a desk.
+    const card = cardActivity(renderRequestCard(this.deskCard(updated)));
+    if (context.activity.replyToId) await context.updateActivity({ ...card, id: context.activity.replyToId }).catch(() => context.sendActivity(card));
+    else await context.sendActivity(card);
+    await this.tellRequester(context, updated, entry);
+  }
+
+  /** Tells the requester what changed, in their own chat. */
+  private async tellRequester(context: TurnContext, request: RaRequest, entry: AuditEntry): Promise<void> {
+    if (!request.requesterConversation) return;
+    const said: Record<AuditEntry['action'], string> = {
+      filed: 'has been sent',
+      assigned: `is being worked on by ${entry.by.name}`,
+      asked: 'needs more information from you',
+      answered: 'has your answer',
+      completed: 'has been completed',
+      rejected: 'was not accepted',
+      reopened: 'has been reopened',
+      'viewed-sensitive': 'was viewed',
+    };
+    const text = `Update on **${request.reference}** (${request.formTitle}): it ${said[entry.action]}.${entry.note ? `\n\n${entry.action === 'asked' ? 'The RA team asks' : 'Note from the RA team'}: ${entry.note}` : ''}`;
+    try {
+      await this.deps.notifier.send(request.requesterConversation, MessageFactory.text(text));
+    } catch (error) {
+      turnLogger(context, this.deps.logger).error({ err: error, reference: request.reference }, 'could not tell the requester');
+      await context.sendActivity(`I couldn't message the requester about ${request.reference} just now; the change itself is saved.`);
+    }
+  }
+
+  private acknowledgement(form: FormDefinition, request: RaRequest, team: RaTeam | undefined, onDesk: boolean): RequestCardData {
+    const phone = team ? `${team.phone}${this.deps.raTeamEmails.get(team.id) ? ` or ${this.deps.raTeamEmails.get(team.id) ?? ''}` : ''}` : '';
+    const where = team
+      ? onDesk
+        ? `Sent to ${team.name}. You'll get a message here each time it moves.`
+        : `Saved for ${team.name}, but their desk isn't set up in Teams yet, so please also tell them: ${phone}.`
+      : "I don't hold an RA team for this organisation, so it has gone to the assistant's RA administrators. Please also contact your local RA team.";
+    return {
+      heading: `Sent: ${request.reference}`,
+      reference: request.reference,
+      version: request.version,
+      urgent: request.urgent,
+      intro: [where, form.next.trim(), ...(request.urgent && team ? [`Because it is urgent, also phone ${team.name} now: ${phone}.`] : [])],
+      facts: [
+        { title: 'Reference', value: request.reference },
+        { title: 'Request', value: request.formTitle },
+        { title: 'Status', value: statusTitles[request.status] },
+      ],
+      details: [],
+      checklist: form.checklist ?? [],
+      history: [],
+      actions: [],
+      noted: [],
+      buttons: [
+        { title: 'My requests', data: { verb: 'menu.open', command: 'my-requests' } },
+        { title: 'What I can do', data: { verb: 'menu.open', command: 'help' } },
+      ],
+    };
+  }
+
+  private deskCard(request: RaRequest): RequestCardData {
+    const form = this.deps.forms.find((f) => f.id === request.formId);
+    const closed = request.status === 'completed' || request.status === 'rejected';
+    return {
+      heading: `${request.reference}: ${request.formTitle}`,
+      reference: request.reference,
+      version: request.version,
+      urgent: request.urgent && !closed,
+      intro: [],
+      facts: [
+        { title: 'Status', value: statusTitles[request.status] },
+        { title: 'Assigned to', value: request.assignee?.name ?? 'Nobody yet' },
+        { title: 'From', value: request.requester.name },
+        ...(request.organisation ? [{ title: 'Organisation', value: `${request.organisation.name ?? ''} (${request.organisation.code})`.trim() }] : []),
+        { title: 'Sent', value: shortDate(request.createdAt) },
+      ],
+      details: (form?.fields ?? [])
+        .filter((f) => request.fields[f.id] !== undefined)
+        .map((f) => {
+          const value = request.fields[f.id] ?? '';
+          return { title: f.label, value: request.sensitiveFields.includes(f.id) ? masked(value) : readable(value) };
+        }),
+      checklist: [],
+      history: request.history.map((h) => `${shortDate(h.at)} ${h.by.name}: ${h.action}${h.note ? ` (${h.note})` : ''}`),
+      actions: closed ? [{ title: 'Reopen', action: 'reopen' }] : request.status === 'assigned' ? [] : [{ title: 'Assign to me', action: 'assign' }],
+      noted: closed
+        ? []
+        : [
+            { title: 'Complete', label: 'What was done (the requester sees this)', action: 'complete' },
+            { title: 'Reject', label: 'Why (the requester sees this)', action: 'reject' },
+            { title: 'Ask for information', label: 'Your question for the requester', action: 'ask' },
+          ],
+      buttons: [],
+    };
+  }
+
+  private now(): string {
+    return this.deps.clock.now().toISOString();
+  }
+}
+
+/** What a desk action does to a request, or why it cannot. */
+function transition(request: RaRequest, action: 'assign' | 'complete' | 'reject' | 'ask' | 'reopen', note: string): { status: RequestStatus; action: AuditEntry['action'] } | string {
+  const closed = request.status === 'completed' || request.status === 'rejected';
+  if (action === 'reopen') return closed ? { status: 'open', action: 'reopened' } : `${request.reference} is not closed, so there is nothing to reopen.`;
+  if (closed) return `${request.reference} is already ${request.status}. Reopen it first.`;
+  if (action === 'assign') return { status: 'assigned', action: 'assigned' };
+  if (note === '') return 'Write a note first: the requester sees it.';
+  if (action === 'complete') return { status: 'completed', action: 'completed' };
+  if (action === 'reject') return { status: 'rejected', action: 'rejected' };
+  return { status: 'awaiting-info', action: 'asked' };
+}
+
+function actor(context: TurnContext): Actor {
+  const { id, aadObjectId, name } = context.activity.from;
+  return { id, aadObjectId, name: name || 'Someone' };
+}
+
+function readable(value: string): string {
+  return value === 'true' ? 'Yes' : value === 'false' ? 'No' : value;
+}
+
+function shortDate(iso: string): string {
+  return new Date(iso).toLocaleString('en-GB', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZone: 'Europe/London' });
+}
+
+function cardActivity(card: object) {
+  return MessageFactory.attachment(CardFactory.adaptiveCard(card));
+}
+
+async function send(context: TurnContext, card: object): Promise<void> {
+  await context.sendActivity(cardActivity(card));
+}
