@@ -12,7 +12,8 @@ export interface RequestCardData {
   readonly reference: string;
   /** Carried by the desk's buttons, so a press on an out-of-date card is noticed. */
   readonly version: number;
-  readonly urgent: boolean;
+  /** A warning line in red, or '' for none. */
+  readonly urgentText: string;
   readonly intro: readonly string[];
   readonly facts: readonly Fact[];
   /** The form's answers; identity-document numbers masked. */

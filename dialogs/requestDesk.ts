@@ -195,10 +195,7 @@ export class RequestDesk {
     if (!desk) return false;
     try {
       const activityId = await this.deps.notifier.send(desk.reference, cardActivity(renderRequestCard(this.deskCard(request))));
-      if (activityId) {
-        const saved = await this.deps.requests.update(request.reference, request.version, (r) => ({ ...r, deskCard: { reference: desk.reference, activityId } }));
-        if (typeof saved === 'string') turnLogger(context, this.deps.logger).warn({ reference: request.reference, saved }, 'desk card id not kept');
-      }
+      if (activityId) await this.deps.requests.setDeskCard(request.reference, { reference: desk.reference, activityId });
       return true;
     } catch (error) {
       turnLogger(context, this.deps.logger).error({ err: error, reference: request.reference }, 'could not post the request to its desk');
@@ -280,7 +277,7 @@ export class RequestDesk {
       heading: `Sent: ${request.reference}`,
       reference: request.reference,
       version: request.version,
-      urgent: request.urgent,
+      urgentText: request.urgent ? 'Marked urgent.' : '',
       intro: [where, form.next.trim(), ...(request.urgent && team ? [`Because it is urgent, also phone ${team.name} now: ${phone}.`] : [])],
       facts: [
         { title: 'Reference', value: request.reference },
@@ -306,7 +303,7 @@ export class RequestDesk {
       heading: `${request.reference}: ${request.formTitle}`,
       reference: request.reference,
       version: request.version,
-      urgent: request.urgent && !closed,
+      urgentText: request.urgent && !closed ? 'URGENT: act on this at once' : '',
       intro: [],
       facts: [
         { title: 'Status', value: statusTitles[request.status] },

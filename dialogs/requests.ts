@@ -72,6 +72,8 @@ export interface RequestRepository {
   update(reference: string, version: number, change: (request: RaRequest) => RaRequest): Promise<RaRequest | 'conflict' | 'missing'>;
   /** Newest first. */
   list(filter: RequestFilter): Promise<RaRequest[]>;
+  /** Records where the request's desk card is; not a change to the request, so its version stays. */
+  setDeskCard(reference: string, deskCard: NonNullable<RaRequest['deskCard']>): Promise<void>;
 }
 
 /** `RA-000123` for the 123rd request. */

@@ -50,6 +50,13 @@ export class LowdbRequests implements RequestRepository {
     });
   }
 
+  async setDeskCard(reference: string, deskCard: NonNullable<RaRequest['deskCard']>): Promise<void> {
+    await this.document.change((data) => {
+      const stored = Object.hasOwn(data.requests, reference) ? data.requests[reference] : undefined;
+      if (stored) define(data.requests, reference, { ...stored, deskCard });
+    });
+  }
+
   list(filter: RequestFilter): Promise<RaRequest[]> {
     return this.document.read((data) =>
       Object.values(data.requests)

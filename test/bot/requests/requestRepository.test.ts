@@ -63,6 +63,15 @@ function requestContract(name: string, make: () => Promise<RequestRepository>): 
       expect(await repo.list({ statuses: ['completed'] })).to.deep.equal([]);
     });
 
+    it('when the desk card is recorded, the request keeps its version, so the buttons on that card still work', async () => {
+      const repo = await make();
+      const filed = await repo.file(draft());
+      await repo.setDeskCard(filed.reference, { reference: { conversation: { id: '19:desk', isGroup: true, conversationType: 'channel', name: '' } }, activityId: 'a-1' });
+      const read = await repo.get(filed.reference);
+      expect(read?.version).to.equal(1);
+      expect(read?.deskCard?.activityId).to.equal('a-1');
+    });
+
     it('when a reference is asked for that is not a request (or is "__proto__"), nothing is found', async () => {
       const repo = await make();
       expect(await repo.get('RA-000001')).to.equal(undefined);
