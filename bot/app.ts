@@ -163,6 +163,18 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   };
   const { server, drain } = createServer({ adapter, handleTurn, logger, version });
   let warming: NodeJS.Timeout | undefined;
+  let purging: NodeJS.Timeout | undefined;
+  // Personal fields of closed requests are kept only for REQUEST_RETENTION_DAYS.
+  const purgeRequests = async () => {
+    const now = clock.now();
+    const before = new Date(now.getTime() - config.requestRetentionDays * 86_400_000).toISOString();
+    try {
+      const purged = await requests.purgeClosed(before, now.toISOString());
+      if (purged > 0) logger.info({ purged }, 'personal fields of closed requests removed');
+    } catch (error) {
+      logger.error({ err: error }, 'could not remove the personal fields of closed requests');
+    }
+  };
 
   return {
     adapter,
@@ -180,6 +192,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
           resolve(`http://${host}:${port}`);
           // The name-search index takes a few hundred milliseconds for a whole country: build it once start-up has
           // settled, rather than in someone's first search or while the host is checking that the bot is up.
+          void purgeRequests();
+          purging = setInterval(() => void purgeRequests(), 86_400_000).unref();
           warming = setTimeout(() => {
             organisations.warm?.().catch((error: unknown) => logger.error({ err: error }, 'could not build the organisation search index'));
           }, 3000).unref();
@@ -187,6 +201,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       }),
     stop: async () => {
       clearTimeout(warming);
+      clearInterval(purging);
       const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.race([drain(), grace]);

@@ -17,6 +17,8 @@ export interface Config {
   };
   /** Milliseconds SIGTERM waits for turns in flight before closing anyway. */
   readonly shutdownGraceMs: number;
+  /** Days after which completed and rejected requests lose their personal fields. */
+  readonly requestRetentionDays: number;
   /** Days unanswered questions and feedback are kept for the RA team's report. */
   readonly questionLogDays: number;
   /** RA team id to its email address: the seed pages lost the addresses, so they are configuration. */
@@ -98,6 +100,7 @@ const schema = z.object({
   ODS_API_TIMEOUT_MS: z.preprocess(blankToUndefined, z.coerce.number().int().min(100).max(30_000).default(3000)),
   // ODS asks callers to stay under 5 requests a second.
   ODS_API_PER_SECOND: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(5).default(5)),
+  REQUEST_RETENTION_DAYS: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(3650).default(90)),
   QUESTION_LOG_DAYS: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(3650).default(180)),
   SHUTDOWN_GRACE_MS: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(120_000).default(10_000)),
 });
@@ -130,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     }),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     questionLogDays: e.QUESTION_LOG_DAYS,
+    requestRetentionDays: e.REQUEST_RETENTION_DAYS,
     requestKey: e.REQUEST_KEY ? Buffer.from(e.REQUEST_KEY, 'base64') : undefined,
     raAdmins: new Set(splitList(e.RA_ADMINS).map((id) => id.toLowerCase())),
     odsApi: e.ODS_API_URL ? Object.freeze({ baseUrl: e.ODS_API_URL, timeoutMs: e.ODS_API_TIMEOUT_MS, perSecond: e.ODS_API_PER_SECOND }) : undefined,

@@ -48,6 +48,17 @@ function gatherFields(value: unknown): unknown {
   return { verb, form, draft: draft === '' ? undefined : draft, fields };
 }
 
+/**
+ * A desk note arrives under its button's own input id (`completeNote`), since ids must be unique across a card and
+ * its show-cards; `note` itself is still read, for desk cards posted before.
+ */
+function gatherNote(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || (value as { verb?: unknown }).verb !== 'request.act') return value;
+  const submitted = value as Record<string, unknown>;
+  const own = typeof submitted['action'] === 'string' ? `${submitted['action']}Note` : undefined;
+  return { ...submitted, note: own !== undefined && Object.hasOwn(submitted, own) ? submitted[own] : submitted['note'] };
+}
+
 /** Every payload a card of this app can submit, keyed by its dotted verb. */
 export type Submission = z.infer<typeof schema>;
 
@@ -58,7 +69,7 @@ export type SubmissionResult =
 
 /** The one place that parses, validates and narrows card submissions. */
 export function parseSubmission(value: unknown): SubmissionResult {
-  const parsed = schema.safeParse(gatherFields(value));
+  const parsed = schema.safeParse(gatherNote(gatherFields(value)));
   if (parsed.success) return { ok: true, submission: parsed.data };
   const verb = typeof value === 'object' && value !== null ? (value as { verb?: unknown }).verb : undefined;
   return {

@@ -183,6 +183,17 @@ export class MainDialog extends ComponentDialog {
         },
       },
       {
+        id: 'ask-ra-team',
+        title: 'Ask the RA team',
+        summary: 'Send the RA team a question they will answer here.',
+        inMenu: false,
+        commands: ['ask the ra team', 'ask ra team', 'question for the ra team', 'ask the smartcard team', 'contact the ra team by message'],
+        start: async (step) => {
+          await this.deps.requestDesk.openForm(step.context, 'general-question');
+          return step.next();
+        },
+      },
+      {
         id: 'my-requests',
         title: 'My requests',
         summary: 'Where each request you sent stands.',

@@ -49,6 +49,8 @@ export interface RaRequest {
   readonly deskCard?: { readonly reference: Partial<ConversationReference>; readonly activityId: string } | undefined;
   /** The form card's one-time id, so pressing Send twice files once. */
   readonly draft?: string | undefined;
+  /** When its personal fields were removed, after the retention period. */
+  readonly purgedAt?: string | undefined;
 }
 
 /** A request before it has a reference. */
@@ -72,6 +74,11 @@ export interface RequestRepository {
   update(reference: string, version: number, change: (request: RaRequest) => RaRequest): Promise<RaRequest | 'conflict' | 'missing'>;
   /** Newest first. */
   list(filter: RequestFilter): Promise<RaRequest[]>;
+  /**
+   * Removes the personal fields (form answers, the requester's name and chat, notes) of completed and rejected
+   * requests last changed before `before`; the reference, form, status, team and dates stay. Returns how many.
+   */
+  purgeClosed(before: string, now: string): Promise<number>;
   /** Records where the request's desk card is; not a change to the request, so its version stays. */
   setDeskCard(reference: string, deskCard: NonNullable<RaRequest['deskCard']>): Promise<void>;
 }

@@ -155,7 +155,7 @@ export class TreeDialog extends Dialog<TreeDialogOptions> {
     await dc.context.sendActivity(
       solved
         ? "Good, glad that's sorted."
-        : `Sorry that didn't sort it. Your RA team can help: ${this.deps.answers.myContact({ workplace: profile.workplace })}.`,
+        : `Sorry that didn't sort it. Your RA team can help: ${this.deps.answers.myContact({ workplace: profile.workplace })}. Or say **ask the RA team** to send them a question they'll answer here.`,
     );
     return dc.endDialog({ solved } satisfies FlowResult);
   }

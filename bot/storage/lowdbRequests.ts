@@ -50,6 +50,26 @@ export class LowdbRequests implements RequestRepository {
     });
   }
 
+  purgeClosed(before: string, now: string): Promise<number> {
+    return this.document.change((data) => {
+      let purged = 0;
+      for (const request of Object.values(data.requests)) {
+        if (request.purgedAt || (request.status !== 'completed' && request.status !== 'rejected') || request.updatedAt >= before) continue;
+        const { requesterConversation: _chat, draft: _draft, ...kept } = request;
+        define(data.requests, request.reference, {
+          ...kept,
+          fields: {},
+          sensitiveFields: [],
+          requester: { id: '', name: 'removed after the retention period' },
+          history: request.history.map(({ note: _note, by, ...entry }) => ({ ...entry, by: { id: '', name: by.name === request.requester.name ? 'requester' : 'RA team' } })),
+          purgedAt: now,
+        });
+        purged++;
+      }
+      return purged;
+    });
+  }
+
   async setDeskCard(reference: string, deskCard: NonNullable<RaRequest['deskCard']>): Promise<void> {
     await this.document.change((data) => {
       const stored = Object.hasOwn(data.requests, reference) ? data.requests[reference] : undefined;

@@ -63,6 +63,23 @@ function requestContract(name: string, make: () => Promise<RequestRepository>): 
       expect(await repo.list({ statuses: ['completed'] })).to.deep.equal([]);
     });
 
+    it('when closed requests are older than the retention period, their personal fields go and the rest stays; open and recent ones are untouched', async () => {
+      const repo = await make();
+      const old = await repo.file(draft({ createdAt: '2026-01-01T09:00:00.000Z' }));
+      await repo.update(old.reference, 1, (r) => ({ ...r, status: 'completed', updatedAt: '2026-01-02T09:00:00.000Z', history: [...r.history, { at: '2026-01-02T09:00:00.000Z', by: { id: 'ra', name: 'Robin RA' }, action: 'completed', note: 'Sam collected the card' }] }));
+      const open = await repo.file(draft({ createdAt: '2026-01-01T09:00:00.000Z' }));
+      const recent = await repo.file(draft());
+      await repo.update(recent.reference, 1, (r) => ({ ...r, status: 'rejected', updatedAt: '2026-11-20T09:00:00.000Z' }));
+      expect(await repo.purgeClosed('2026-08-23T00:00:00.000Z', '2026-11-21T09:00:00.000Z')).to.equal(1);
+      const purged = await repo.get(old.reference);
+      expect(purged).to.include({ reference: old.reference, status: 'completed', formId: 'lost-card', purgedAt: '2026-11-21T09:00:00.000Z' });
+      expect(purged?.fields).to.deep.equal({});
+      expect(JSON.stringify(purged)).not.to.include('Sam');
+      expect((await repo.get(open.reference))?.fields['holderName']).to.equal('Sam Requester');
+      expect((await repo.get(recent.reference))?.fields['holderName']).to.equal('Sam Requester');
+      expect(await repo.purgeClosed('2026-08-23T00:00:00.000Z', '2026-11-21T09:00:00.000Z')).to.equal(0);
+    });
+
     it('when the desk card is recorded, the request keeps its version, so the buttons on that card still work', async () => {
       const repo = await make();
       const filed = await repo.file(draft());
