@@ -189,17 +189,17 @@ export class RequestDesk {
     return { team: undefined };
   }
 
-  /** Posts the request's card to its team's desk; false when the team has no desk or the post failed. */
-  private async postToDesk(context: TurnContext, request: RaRequest): Promise<boolean> {
+  /** Posts the request's card to its team's desk. */
+  private async postToDesk(context: TurnContext, request: RaRequest): Promise<'posted' | 'no-desk' | 'failed'> {
     const desk = request.teamId ? await this.deps.desks.get(request.teamId) : undefined;
-    if (!desk) return false;
+    if (!desk) return 'no-desk';
     try {
       const activityId = await this.deps.notifier.send(desk.reference, cardActivity(renderRequestCard(this.deskCard(request))));
       if (activityId) await this.deps.requests.setDeskCard(request.reference, { reference: desk.reference, activityId });
-      return true;
+      return 'posted';
     } catch (error) {
       turnLogger(context, this.deps.logger).error({ err: error, reference: request.reference }, 'could not post the request to its desk');
-      return false;
+      return 'failed';
     }
   }
 
@@ -266,12 +266,14 @@ export class RequestDesk {
     }
   }
 
-  private acknowledgement(form: FormDefinition, request: RaRequest, team: RaTeam | undefined, onDesk: boolean): RequestCardData {
+  private acknowledgement(form: FormDefinition, request: RaRequest, team: RaTeam | undefined, onDesk: 'posted' | 'no-desk' | 'failed'): RequestCardData {
     const phone = team ? `${team.phone}${this.deps.raTeamEmails.get(team.id) ? ` or ${this.deps.raTeamEmails.get(team.id) ?? ''}` : ''}` : '';
     const where = team
-      ? onDesk
+      ? onDesk === 'posted'
         ? `Sent to ${team.name}. You'll get a message here each time it moves.`
-        : `Saved for ${team.name}, but their desk isn't set up in Teams yet, so please also tell them: ${phone}.`
+        : onDesk === 'failed'
+          ? `Saved for ${team.name}, but I couldn't put it on their desk just now, so please also tell them: ${phone}.`
+          : `Saved for ${team.name}, but their desk isn't set up in Teams yet, so please also tell them: ${phone}.`
       : "I don't hold an RA team for this organisation, so it has gone to the assistant's RA administrators. Please also contact your local RA team.";
     return {
       heading: `Sent: ${request.reference}`,
