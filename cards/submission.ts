@@ -35,7 +35,7 @@ const schema = z.discriminatedUnion('verb', [
     verb: z.literal('request.act'),
     reference: z.string().regex(/^RA-\d{6}$/),
     version: z.coerce.number().int().min(1),
-    action: z.enum(['assign', 'complete', 'reject', 'ask', 'reopen']),
+    action: z.enum(['assign', 'complete', 'reject', 'ask', 'reopen', 'answer', 'reveal', 'show']),
     note: z.string().max(1000).optional(),
   }),
 ]);

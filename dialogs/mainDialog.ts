@@ -194,6 +194,28 @@ export class MainDialog extends ComponentDialog {
         },
       },
       {
+        id: 'open-requests',
+        title: 'Open requests',
+        summary: "For RA team members: your team's unfinished requests, urgent first.",
+        inMenu: false,
+        commands: ['open requests', 'team requests', 'our requests', 'ra requests', 'desk requests', 'requests to do'],
+        start: async (step) => {
+          await this.deps.requestDesk.openRequests(step.context, false);
+          return step.next();
+        },
+      },
+      {
+        id: 'assigned-to-me',
+        title: 'Assigned to me',
+        summary: 'For RA team members: the open requests assigned to you.',
+        inMenu: false,
+        commands: ['assigned to me', 'my assigned requests', 'my work', 'requests assigned to me'],
+        start: async (step) => {
+          await this.deps.requestDesk.openRequests(step.context, true);
+          return step.next();
+        },
+      },
+      {
         id: 'my-requests',
         title: 'My requests',
         summary: 'Where each request you sent stands.',
@@ -331,6 +353,11 @@ export class MainDialog extends ComponentDialog {
         const desk = /^(?:please\s+)?(?:make|set)\s+this(?:\s+channel)?\s+(?:the\s+|as\s+the\s+)?(?:ra\s+)?desk(?:\s+for)?\s*(.*)$/i.exec(input.text);
         if (desk) {
           await this.deps.requestDesk.setDesk(step.context, desk[1] ?? '', this.deps.raTeams.teams);
+          return step.endDialog();
+        }
+        const shown = /^(?:show|open|see)\s+(RA-\d{6})$/i.exec(input.text.trim());
+        if (shown?.[1]) {
+          await this.deps.requestDesk.show(step.context, shown[1]);
           return step.endDialog();
         }
         const lookup = directoryRequest(input.text);

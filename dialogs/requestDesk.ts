@@ -6,6 +6,7 @@ import type { Directory } from '../knowledge/directory.js';
 import { checkForm, type FormDefinition } from '../knowledge/forms.js';
 import type { RaRights } from '../knowledge/raRights.js';
 import type { RaTeam } from '../knowledge/raTeams.js';
+import { mentionsSecret } from '../knowledge/privacy.js';
 import { formCardData } from './formView.js';
 import { turnLogger, type Clock, type Logger, type Notifier } from './ports.js';
 import { masked, type Actor, type AuditEntry, type DeskRepository, type RaRequest, type RequestRepository, type RequestStatus } from './requests.js';
@@ -82,6 +83,40 @@ export class RequestDesk {
     }
     const lines = mine.slice(0, 10).map((r) => `- **${r.reference}** ${r.formTitle}: ${statusTitles[r.status]} (sent ${shortDate(r.createdAt)})`);
     await context.sendActivity(`Your requests, newest first:\n\n${lines.join('\n')}`);
+  }
+
+  /** "open requests": for RA team members, the unfinished requests of their teams, urgent first; `mine` keeps those assigned to them. */
+  async openRequests(context: TurnContext, mine: boolean): Promise<void> {
+    const me = actor(context);
+    const teams = this.deps.rights.teamsOf(me.aadObjectId);
+    if (teams.length === 0) {
+      await context.sendActivity("Only RA team members can see their team's requests. Say **my requests** to see the ones you sent.");
+      return;
+    }
+    const open = (await this.deps.requests.list({ statuses: ['open', 'assigned', 'awaiting-info'] }))
+      .filter((r) => teams.includes(r.teamId))
+      .filter((r) => !mine || (r.assignee?.aadObjectId !== undefined && r.assignee.aadObjectId.toLowerCase() === me.aadObjectId?.toLowerCase()))
+      .sort((a, b) => Number(b.urgent) - Number(a.urgent));
+    if (open.length === 0) {
+      await context.sendActivity(mine ? 'Nothing is assigned to you that is still open.' : 'No open requests for your team.');
+      return;
+    }
+    const lines = open.slice(0, 20).map(
+      (r) => `- ${r.urgent ? '**URGENT** ' : ''}**${r.reference}** ${r.formTitle}: ${statusTitles[r.status]}${r.assignee ? ` (${r.assignee.name})` : ''}, sent ${shortDate(r.createdAt)}`,
+    );
+    const more = open.length > 20 ? `\n\n...and ${open.length - 20} more.` : '';
+    await context.sendActivity(`${mine ? 'Assigned to you' : 'Open requests for your team'}, urgent first:\n\n${lines.join('\n')}${more}\n\nSay **show RA-000123** (with its reference) to see one and act on it.`);
+  }
+
+  /** "show RA-000123": the request's card with its desk buttons, for RA team members. */
+  async show(context: TurnContext, reference: string): Promise<void> {
+    const request = await this.deps.requests.get(reference.toUpperCase());
+    if (!request || !this.deps.rights.forTeam(context.activity.from.aadObjectId, request.teamId)) {
+      // The same words whether it does not exist or is not theirs: references are not to be probed.
+      await context.sendActivity(`I can't show you ${reference.toUpperCase()}: it isn't one of your team's requests. Say **my requests** for the ones you sent.`);
+      return;
+    }
+    await send(context, renderRequestCard(this.deskCard(request)));
   }
 
   /** Makes the channel this message came from the desk of an RA team, for that team's members. */
@@ -210,10 +245,16 @@ export class RequestDesk {
       return;
     }
     const me = actor(context);
+    if (submission.action === 'answer') return this.answer(context, request, submission.note?.trim() ?? '');
     if (!this.deps.rights.forTeam(me.aadObjectId, request.teamId)) {
       await context.sendActivity(`Only members of the RA team this request went to can act on ${request.reference}, so nothing has changed.`);
       return;
     }
+    if (submission.action === 'show') {
+      await send(context, renderRequestCard(this.deskCard(request)));
+      return;
+    }
+    if (submission.action === 'reveal') return this.reveal(context, request, me);
     if (submission.version !== request.version) {
       await context.sendActivity(`${request.reference} has changed since this card was sent, so I haven't done that. Here it is now:`);
       await send(context, renderRequestCard(this.deskCard(request)));
@@ -244,6 +285,67 @@ export class RequestDesk {
     await this.tellRequester(context, updated, entry);
   }
 
+  /** The requester's answer to the RA team's question, from their own chat; only the requester may give it. */
+  private async answer(context: TurnContext, request: RaRequest, answer: string): Promise<void> {
+    if (context.activity.from.id !== request.requester.id) {
+      await context.sendActivity(`Only the person who sent ${request.reference} can answer for it, so nothing has changed.`);
+      return;
+    }
+    if (request.status !== 'awaiting-info') {
+      await context.sendActivity(`${request.reference} isn't waiting for an answer from you now, so I haven't added that. Say **my requests** to see where it stands.`);
+      return;
+    }
+    if (answer === '') {
+      await context.sendActivity('Write your answer in the box first.');
+      return;
+    }
+    if (mentionsSecret(answer)) {
+      await context.sendActivity("That looks like a passcode or code: please don't send those to anyone. Your answer wasn't sent; write it again without it.");
+      return;
+    }
+    const entry: AuditEntry = { at: this.now(), by: actor(context), action: 'answered', from: request.status, to: request.assignee ? 'assigned' : 'open', note: answer };
+    const updated = await this.deps.requests.update(request.reference, request.version, (r) => ({
+      ...r,
+      status: r.assignee ? 'assigned' : 'open',
+      updatedAt: entry.at,
+      history: [...r.history, entry],
+    }));
+    if (typeof updated === 'string') {
+      await context.sendActivity(`${request.reference} changed just as you answered, so your answer wasn't added. Please press **Reply** on the newest message about it.`);
+      return;
+    }
+    await this.refreshDeskCard(context, updated);
+    await context.sendActivity(`Thanks: your answer is on ${request.reference} for the RA team.`);
+  }
+
+  /** Shows an RA team member the identity-document numbers in full, and records that they were viewed. */
+  private async reveal(context: TurnContext, request: RaRequest, me: Actor): Promise<void> {
+    const form = this.deps.forms.find((f) => f.id === request.formId);
+    const shown = request.sensitiveFields.map((id) => `${form?.fields.find((f) => f.id === id)?.label ?? id}: ${request.fields[id] ?? ''}`);
+    if (shown.length === 0) {
+      await context.sendActivity(`${request.reference} has no identity-document numbers.`);
+      return;
+    }
+    const entry: AuditEntry = { at: this.now(), by: me, action: 'viewed-sensitive' };
+    const updated = await this.deps.requests.update(request.reference, request.version, (r) => ({ ...r, updatedAt: entry.at, history: [...r.history, entry] }));
+    if (typeof updated === 'string') {
+      await context.sendActivity(`${request.reference} changed just now; press **Show ID numbers** on its newest card.`);
+      return;
+    }
+    await this.refreshDeskCard(context, updated);
+    await context.sendActivity(`Identity-document numbers on ${request.reference}, shown to ${me.name} (this viewing is recorded on the request):\n\n${shown.map((line) => `- ${line}`).join('\n')}`);
+  }
+
+  /** Updates the request's card on its desk, wherever the change came from. */
+  private async refreshDeskCard(context: TurnContext, request: RaRequest): Promise<void> {
+    if (!request.deskCard) return;
+    try {
+      await this.deps.notifier.update(request.deskCard.reference, request.deskCard.activityId, cardActivity(renderRequestCard(this.deskCard(request))));
+    } catch (error) {
+      turnLogger(context, this.deps.logger).error({ err: error, reference: request.reference }, 'could not update the desk card');
+    }
+  }
+
   /** Tells the requester what changed, in their own chat. */
   private async tellRequester(context: TurnContext, request: RaRequest, entry: AuditEntry): Promise<void> {
     if (!request.requesterConversation) return;
@@ -258,12 +360,31 @@ export class RequestDesk {
       'viewed-sensitive': 'was viewed',
     };
     const text = `Update on **${request.reference}** (${request.formTitle}): it ${said[entry.action]}.${entry.note ? `\n\n${entry.action === 'asked' ? 'The RA team asks' : 'Note from the RA team'}: ${entry.note}` : ''}`;
+    // A question comes with a box to answer it in, from the requester's own chat.
+    const message = entry.action === 'asked' ? cardActivity(renderRequestCard(this.question(request, entry.note ?? ''))) : MessageFactory.text(text);
     try {
-      await this.deps.notifier.send(request.requesterConversation, MessageFactory.text(text));
+      await this.deps.notifier.send(request.requesterConversation, message);
     } catch (error) {
       turnLogger(context, this.deps.logger).error({ err: error, reference: request.reference }, 'could not tell the requester');
       await context.sendActivity(`I couldn't message the requester about ${request.reference} just now; the change itself is saved.`);
     }
+  }
+
+  private question(request: RaRequest, asked: string): RequestCardData {
+    return {
+      heading: `${request.reference}: the RA team asks`,
+      reference: request.reference,
+      version: request.version,
+      urgentText: '',
+      intro: [asked, 'Reply here. Please leave out passcodes and anything about patients.'],
+      facts: [{ title: 'Request', value: request.formTitle }],
+      details: [],
+      checklist: [],
+      history: [],
+      actions: [],
+      noted: [{ title: 'Reply', label: 'Your answer', action: 'answer' }],
+      buttons: [{ title: 'My requests', data: { verb: 'menu.open', command: 'my-requests' } }],
+    };
   }
 
   private acknowledgement(form: FormDefinition, request: RaRequest, team: RaTeam | undefined, onDesk: 'posted' | 'no-desk' | 'failed'): RequestCardData {
@@ -322,7 +443,10 @@ export class RequestDesk {
         }),
       checklist: [],
       history: request.history.map((h) => `${shortDate(h.at)} ${h.by.name}: ${h.action}${h.note ? ` (${h.note})` : ''}`),
-      actions: closed ? [{ title: 'Reopen', action: 'reopen' }] : request.status === 'assigned' ? [] : [{ title: 'Assign to me', action: 'assign' }],
+      actions: [
+        ...(closed ? [{ title: 'Reopen', action: 'reopen' }] : request.status === 'assigned' ? [] : [{ title: 'Assign to me', action: 'assign' }]),
+        ...(request.sensitiveFields.length > 0 ? [{ title: 'Show ID numbers', action: 'reveal' }] : []),
+      ],
       noted: closed
         ? []
         : [

@@ -24,6 +24,11 @@ export class RaRights {
     return team?.members.some((m) => m.toLowerCase() === id) ?? false;
   }
 
+  /** Every team this person may act for (null standing for requests no team serves, which admins work). */
+  teamsOf(aadObjectId: string | undefined): (string | null)[] {
+    return [...this.teams.teams.map((t) => t.id), null].filter((id) => this.forTeam(aadObjectId, id));
+  }
+
   /** Rights over the team that serves this organisation. */
   forOrganisation(aadObjectId: string | undefined, organisation: Organisation): boolean {
     const match = this.teams.forOrganisation(organisation);

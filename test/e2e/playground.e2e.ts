@@ -254,6 +254,29 @@ describe('Smartcard Assistant in the Microsoft 365 Agents Playground (browser)',
     expect(await found.innerText()).to.include("I'll remember this as your organisation");
   });
 
+  it('when I report a stolen card with the form, I get a reference and what happens next', async () => {
+    await openPlayground();
+    const forms = await replyCard('Raise a request', () => type('raise a request'));
+    const form = await replyCard('What happened to the card?', () => button(forms, 'Report a lost, stolen or damaged card').click());
+    // The playground draws cards with Fluent UI: a compact choice is a combobox, a date a picker that takes typing.
+    await form.getByRole('combobox').first().click();
+    await page.getByRole('option', { name: 'Stolen' }).click();
+    await form.getByRole('textbox', { name: /Card holder's full name/ }).fill('Sam Requester');
+    await form.getByRole('textbox', { name: /ODS code of the organisation they work at/ }).fill('FA123');
+    const date = form.getByPlaceholder('Select a date...');
+    await date.click();
+    // Today: the picker opens on the current month, and a loss can be reported the day it happens.
+    const today = new Date();
+    const label = `${today.getDate()}, ${today.toLocaleString('en-GB', { month: 'long' })}, ${today.getFullYear()}`;
+    await page.getByRole('button', { name: new RegExp(`^${label}`) }).click();
+    await form.getByRole('radio', { name: 'Yes' }).check();
+    const ack = await replyCard('Sent: RA-', () => button(form, 'Send to the RA team').click());
+    const text = await ack.innerText();
+    expect(text).to.match(/Sent: RA-\d{6}/);
+    expect(text).to.include('Marked urgent.');
+    expect(text).to.include('0300 5610429');
+  });
+
   it('when I type a question in my own words, I get a sourced answer, and pressing "Helpful" thanks me', async () => {
     await openPlayground();
     const answer = await replyCard('12-digit', () => type('where do I find the UUID on my smartcard'));
