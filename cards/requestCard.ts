@@ -22,6 +22,8 @@ export interface RequestCardData {
   readonly history: readonly string[];
   /** Desk buttons that act at once (assign to me, reopen). */
   readonly actions: readonly { readonly title: string; readonly action: string }[];
+  /** RA team members the request can be assigned to (those seen on the desk), by AAD object id. */
+  readonly assignable?: readonly { readonly title: string; readonly value: string }[];
   /** Desk buttons that need a note first (complete, reject, ask for information). */
   readonly noted: readonly { readonly title: string; readonly label: string; readonly action: string }[];
   /** Card-level buttons (my requests, what I can do); at most five. */
@@ -29,5 +31,5 @@ export interface RequestCardData {
 }
 
 export function renderRequestCard(data: RequestCardData): AdaptiveCardJson {
-  return bindTemplate(template, { ...data, buttons: data.buttons.slice(0, 5) });
+  return bindTemplate(template, { ...data, assignable: data.assignable ?? [], buttons: data.buttons.slice(0, 5) });
 }

@@ -35,8 +35,10 @@ const schema = z.discriminatedUnion('verb', [
     verb: z.literal('request.act'),
     reference: z.string().regex(/^RA-\d{6}$/),
     version: z.coerce.number().int().min(1),
-    action: z.enum(['assign', 'complete', 'reject', 'ask', 'reopen', 'answer', 'reveal', 'show']),
+    action: z.enum(['assign', 'assign-to', 'complete', 'reject', 'ask', 'reopen', 'answer', 'reveal', 'show']),
     note: z.string().max(1000).optional(),
+    // The colleague chosen on the "Assign to someone else" card.
+    assignTo: z.string().max(64).optional(),
   }),
 ]);
 

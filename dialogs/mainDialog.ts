@@ -355,6 +355,11 @@ export class MainDialog extends ComponentDialog {
           await this.deps.requestDesk.setDesk(step.context, desk[1] ?? '', this.deps.raTeams.teams);
           return step.endDialog();
         }
+        const numbers = /^(?:show|see)\s+(?:the\s+)?id\s+numbers\s+(?:for\s+|on\s+)?(RA-\d{6})$/i.exec(input.text.trim());
+        if (numbers?.[1]) {
+          await this.deps.requestDesk.revealByText(step.context, numbers[1]);
+          return step.endDialog();
+        }
         const shown = /^(?:show|open|see)\s+(RA-\d{6})$/i.exec(input.text.trim());
         if (shown?.[1]) {
           await this.deps.requestDesk.show(step.context, shown[1]);

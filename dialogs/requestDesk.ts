@@ -108,6 +108,21 @@ export class RequestDesk {
     await context.sendActivity(`${mine ? 'Assigned to you' : 'Open requests for your team'}, urgent first:\n\n${lines.join('\n')}${more}\n\nSay **show RA-000123** (with its reference) to see one and act on it.`);
   }
 
+  /** "show ID numbers RA-000123" in a personal chat: the numbers in full, for RA team members, recorded. */
+  async revealByText(context: TurnContext, reference: string): Promise<void> {
+    const request = await this.deps.requests.get(reference.toUpperCase());
+    const me = actor(context);
+    if (!request || !this.deps.rights.forTeam(me.aadObjectId, request.teamId)) {
+      await context.sendActivity(`I can't show you ${reference.toUpperCase()}: it isn't one of your team's requests.`);
+      return;
+    }
+    if (context.activity.conversation.conversationType !== 'personal') {
+      await context.sendActivity(`For privacy I show identity-document numbers only in your personal chat with me: say **show ID numbers ${request.reference}** there.`);
+      return;
+    }
+    await this.reveal(context, request, me);
+  }
+
   /** "show RA-000123": the request's card with its desk buttons, for RA team members. */
   async show(context: TurnContext, reference: string): Promise<void> {
     const request = await this.deps.requests.get(reference.toUpperCase());
@@ -116,7 +131,8 @@ export class RequestDesk {
       await context.sendActivity(`I can't show you ${reference.toUpperCase()}: it isn't one of your team's requests. Say **my requests** for the ones you sent.`);
       return;
     }
-    await send(context, renderRequestCard(this.deskCard(request)));
+    if (request.teamId) await this.deps.desks.notePerson(request.teamId, actor(context));
+    await send(context, renderRequestCard(await this.deskCardFor(request)));
   }
 
   /** Makes the channel this message came from the desk of an RA team, for that team's members. */
@@ -139,6 +155,7 @@ export class RequestDesk {
     // New requests go to the channel itself, not into the thread this was said in.
     const channel = { ...reference, conversation: { ...reference.conversation, id: (reference.conversation?.id ?? '').split(';')[0] ?? '' } } as typeof reference;
     await this.deps.desks.set({ teamId: team.id, reference: channel, setBy: actor(context), setAt: this.now() });
+    await this.deps.desks.notePerson(team.id, actor(context));
     await context.sendActivity(`Done: new requests for ${team.name} will arrive in this channel.`);
   }
 
@@ -229,7 +246,7 @@ export class RequestDesk {
     const desk = request.teamId ? await this.deps.desks.get(request.teamId) : undefined;
     if (!desk) return 'no-desk';
     try {
-      const activityId = await this.deps.notifier.send(desk.reference, cardActivity(renderRequestCard(this.deskCard(request))));
+      const activityId = await this.deps.notifier.send(desk.reference, cardActivity(renderRequestCard(await this.deskCardFor(request))));
       if (activityId) await this.deps.requests.setDeskCard(request.reference, { reference: desk.reference, activityId });
       return 'posted';
     } catch (error) {
@@ -240,37 +257,64 @@ export class RequestDesk {
 
   private async act(context: TurnContext, submission: Extract<RequestSubmission, { verb: 'request.act' }>): Promise<void> {
     const request = await this.deps.requests.get(submission.reference);
-    if (!request) {
-      await context.sendActivity(`I can't find ${submission.reference} any more, so nothing has changed.`);
-      return;
-    }
     const me = actor(context);
-    if (submission.action === 'answer') return this.answer(context, request, submission.note?.trim() ?? '');
-    if (!this.deps.rights.forTeam(me.aadObjectId, request.teamId)) {
-      await context.sendActivity(`Only members of the RA team this request went to can act on ${request.reference}, so nothing has changed.`);
+    if (submission.action === 'answer') {
+      if (request) return this.answer(context, request, submission.note?.trim() ?? '');
+      await context.sendActivity(`I can't find ${submission.reference}, so your answer wasn't added.`);
       return;
     }
+    // The same words whether the request is missing or not theirs, so a forged button cannot probe references.
+    if (!request || !this.deps.rights.forTeam(me.aadObjectId, request.teamId)) {
+      await context.sendActivity(`Only members of the RA team this request went to can act on ${submission.reference}, so nothing has changed.`);
+      return;
+    }
+    if (request.teamId) await this.deps.desks.notePerson(request.teamId, me);
     if (submission.action === 'show') {
-      await send(context, renderRequestCard(this.deskCard(request)));
+      await send(context, renderRequestCard(await this.deskCardFor(request)));
       return;
     }
-    if (submission.action === 'reveal') return this.reveal(context, request, me);
+    if (submission.action === 'reveal') {
+      // A channel or group chat may hold people outside the team: numbers are shown only in a personal chat.
+      if (context.activity.conversation.conversationType !== 'personal') {
+        await context.sendActivity(`For privacy I show identity-document numbers only in your personal chat with me: say **show ID numbers ${request.reference}** there.`);
+        return;
+      }
+      return this.reveal(context, request, me);
+    }
     if (submission.version !== request.version) {
       await context.sendActivity(`${request.reference} has changed since this card was sent, so I haven't done that. Here it is now:`);
-      await send(context, renderRequestCard(this.deskCard(request)));
+      await send(context, renderRequestCard(await this.deskCardFor(request)));
       return;
     }
     const note = submission.note?.trim() ?? '';
-    const change = transition(request, submission.action, note);
+    let assignee = me;
+    if (submission.action === 'assign-to') {
+      const desk = request.teamId ? await this.deps.desks.get(request.teamId) : undefined;
+      const chosen = desk?.people?.find((p) => p.aadObjectId !== undefined && p.aadObjectId === submission.assignTo);
+      if (!chosen || !this.deps.rights.forTeam(chosen.aadObjectId, request.teamId)) {
+        await context.sendActivity(`I can't assign ${request.reference} to that person: choose a member of the team from the list.`);
+        return;
+      }
+      assignee = chosen;
+    }
+    const change = transition(request, submission.action === 'assign-to' ? 'assign' : submission.action, note);
     if (typeof change === 'string') {
       await context.sendActivity(change);
       return;
     }
-    const entry: AuditEntry = { at: this.now(), by: me, action: change.action, from: request.status, to: change.status, ...(note ? { note } : {}) };
+    const entry: AuditEntry = {
+      at: this.now(),
+      by: me,
+      action: change.action,
+      from: request.status,
+      to: change.status,
+      ...(change.action === 'assigned' ? { assignedTo: assignee.name } : {}),
+      ...(note ? { note } : {}),
+    };
     const updated = await this.deps.requests.update(request.reference, request.version, (r) => ({
       ...r,
       status: change.status,
-      assignee: change.status === 'assigned' ? me : change.status === 'open' ? undefined : r.assignee,
+      assignee: change.status === 'assigned' ? assignee : change.status === 'open' ? undefined : r.assignee,
       updatedAt: entry.at,
       history: [...r.history, entry],
     }));
@@ -279,7 +323,7 @@ export class RequestDesk {
       return;
     }
     // The desk card is updated in place where it was pressed; a requester-side copy is never a desk.
-    const card = cardActivity(renderRequestCard(this.deskCard(updated)));
+    const card = cardActivity(renderRequestCard(await this.deskCardFor(updated)));
     if (context.activity.replyToId) await context.updateActivity({ ...card, id: context.activity.replyToId }).catch(() => context.sendActivity(card));
     else await context.sendActivity(card);
     await this.tellRequester(context, updated, entry);
@@ -340,7 +384,7 @@ export class RequestDesk {
   private async refreshDeskCard(context: TurnContext, request: RaRequest): Promise<void> {
     if (!request.deskCard) return;
     try {
-      await this.deps.notifier.update(request.deskCard.reference, request.deskCard.activityId, cardActivity(renderRequestCard(this.deskCard(request))));
+      await this.deps.notifier.update(request.deskCard.reference, request.deskCard.activityId, cardActivity(renderRequestCard(await this.deskCardFor(request))));
     } catch (error) {
       turnLogger(context, this.deps.logger).error({ err: error, reference: request.reference }, 'could not update the desk card');
     }
@@ -351,7 +395,7 @@ export class RequestDesk {
     if (!request.requesterConversation) return;
     const said: Record<AuditEntry['action'], string> = {
       filed: 'has been sent',
-      assigned: `is being worked on by ${entry.by.name}`,
+      assigned: `is being worked on by ${request.assignee?.name ?? entry.by.name}`,
       asked: 'needs more information from you',
       answered: 'has your answer',
       completed: 'has been completed',
@@ -419,7 +463,14 @@ export class RequestDesk {
     };
   }
 
-  private deskCard(request: RaRequest): RequestCardData {
+  /** The desk card, with the team members the request can be assigned to. */
+  private async deskCardFor(request: RaRequest): Promise<RequestCardData> {
+    const desk = request.teamId ? await this.deps.desks.get(request.teamId) : undefined;
+    const people = (desk?.people ?? []).filter((p) => this.deps.rights.forTeam(p.aadObjectId, request.teamId));
+    return this.deskCard(request, people);
+  }
+
+  private deskCard(request: RaRequest, people: readonly Actor[] = []): RequestCardData {
     const form = this.deps.forms.find((f) => f.id === request.formId);
     const closed = request.status === 'completed' || request.status === 'rejected';
     return {
@@ -442,9 +493,9 @@ export class RequestDesk {
           return { title: f.label, value: request.sensitiveFields.includes(f.id) ? masked(value) : readable(value) };
         }),
       checklist: [],
-      history: request.history.map((h) => `${shortDate(h.at)} ${h.by.name}: ${h.action}${h.note ? ` (${h.note})` : ''}`),
+      history: request.history.map((h) => `${shortDate(h.at)} ${h.by.name}: ${h.assignedTo ? `assigned to ${h.assignedTo}` : h.action}${h.note ? ` (${h.note})` : ''}`),
       actions: [
-        ...(closed ? [{ title: 'Reopen', action: 'reopen' }] : request.status === 'assigned' ? [] : [{ title: 'Assign to me', action: 'assign' }]),
+        ...(closed ? [{ title: 'Reopen', action: 'reopen' }] : request.assignee ? [] : [{ title: 'Assign to me', action: 'assign' }]),
         ...(request.sensitiveFields.length > 0 ? [{ title: 'Show ID numbers', action: 'reveal' }] : []),
       ],
       noted: closed
@@ -454,6 +505,9 @@ export class RequestDesk {
             { title: 'Reject', label: 'Why (the requester sees this)', action: 'reject' },
             { title: 'Ask for information', label: 'Your question for the requester', action: 'ask' },
           ],
+      assignable: closed
+        ? []
+        : people.filter((p) => p.aadObjectId !== request.assignee?.aadObjectId).map((p) => ({ title: p.name, value: p.aadObjectId ?? '' })),
       buttons: [],
     };
   }

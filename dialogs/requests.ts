@@ -19,6 +19,8 @@ export interface AuditEntry {
   readonly action: 'filed' | 'assigned' | 'asked' | 'answered' | 'completed' | 'rejected' | 'reopened' | 'viewed-sensitive';
   readonly from?: string | undefined;
   readonly to?: string | undefined;
+  /** Who an assignment went to. */
+  readonly assignedTo?: string | undefined;
   readonly note?: string | undefined;
 }
 
@@ -99,10 +101,14 @@ export interface Desk {
   readonly reference: Partial<ConversationReference>;
   readonly setBy: Actor;
   readonly setAt: string;
+  /** The team's members who have used the desk, for "Assign to someone else" (rights are checked again on use). */
+  readonly people?: readonly Actor[] | undefined;
 }
 
 /** Where desks are kept. */
 export interface DeskRepository {
   get(teamId: string): Promise<Desk | undefined>;
   set(desk: Desk): Promise<void>;
+  /** Remembers a team member seen working the desk; no change when the team has no desk or they are known. */
+  notePerson(teamId: string, person: Actor): Promise<void>;
 }

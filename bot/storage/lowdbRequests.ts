@@ -1,4 +1,4 @@
-import type { Desk, DeskRepository, NewRequest, RaRequest, RequestFilter, RequestRepository } from '../../dialogs/requests.js';
+import type { Actor, Desk, DeskRepository, NewRequest, RaRequest, RequestFilter, RequestRepository } from '../../dialogs/requests.js';
 import { referenceFor } from '../../dialogs/requests.js';
 import type { FieldCipher } from '../requests/fieldCipher.js';
 import { define, LowdbDocument } from './lowdbDocument.js';
@@ -141,7 +141,15 @@ export class LowdbDesks implements DeskRepository {
   }
 
   async set(desk: Desk): Promise<void> {
-    await this.document.change((data) => define(data.desks, desk.teamId, desk));
+    const known = await this.get(desk.teamId);
+    await this.document.change((data) => define(data.desks, desk.teamId, { ...desk, people: desk.people ?? known?.people ?? [] }));
+  }
+
+  async notePerson(teamId: string, person: Actor): Promise<void> {
+    const desk = await this.get(teamId);
+    if (!desk || !person.aadObjectId || desk.people?.some((p) => p.aadObjectId === person.aadObjectId && p.name === person.name)) return;
+    const others = (desk.people ?? []).filter((p) => p.aadObjectId !== person.aadObjectId);
+    await this.document.change((data) => define(data.desks, teamId, { ...desk, people: [...others, person] }));
   }
 }
 

@@ -44,6 +44,9 @@ interface Who {
 const requester: Who = { userId: 'user-1', name: 'Sam Requester', aadObjectId: 'aad-requester', conversationId: requesterConversation, conversationType: 'personal' };
 const admin: Who = { userId: 'ra-admin', name: 'Robin Admin', aadObjectId: adminId, conversationId: deskThread, conversationType: 'channel' };
 const scwMember: Who = { userId: 'ra-member', name: 'Kim Member', aadObjectId: scwMemberId, conversationId: deskThread, conversationType: 'channel' };
+// The same RA people in their personal chats with the bot, where identity-document numbers may be shown.
+const adminAlone: Who = { ...admin, conversationId: 'personal-robin', conversationType: 'personal' };
+const scwMemberAlone: Who = { ...scwMember, conversationId: 'personal-kim', conversationType: 'personal' };
 const outsider: Who = { userId: 'outsider', name: 'Mallory Outsider', aadObjectId: outsiderId, conversationId: deskThread, conversationType: 'channel' };
 
 /** A chat as one named person that keeps every card the bot sends it. */
@@ -620,6 +623,436 @@ describe('raising requests and working them on the RA desk', () => {
       expect(notifier.sent).to.deep.equal([]);
       expect(await real.list({})).to.deep.equal([]);
       expect(readAll(await sam.say('my requests'))).to.include("You haven't sent any requests");
+    });
+  });
+
+  describe('answering the RA team, seeing ID numbers, and the desk lists', () => {
+    const question = 'Which office should the replacement card go to?';
+    const answerText = 'The Southampton office, please.';
+    const modifyUserTitle = "Change a user's details (Modify User)";
+    const dateOfBirth = '1980-05-14';
+    const passportNumber = 'AB1234567';
+    const licenceNumber = 'HOLDE801144AB9CD';
+    const notYourRequest = (reference: string) => `I can't show you ${reference}: it isn't one of your team's requests. Say **my requests** for the ones you sent.`;
+    const notAMember = "Only RA team members can see their team's requests. Say **my requests** to see the ones you sent.";
+    /** Someone else in their own personal chat with the bot, who did not send the request. */
+    const colleague: Who = { userId: 'user-2', name: 'Pat Colleague', aadObjectId: 'aad-colleague', conversationId: 'conv-2', conversationType: 'personal' };
+
+    /** What an SCW pharmacy's sponsor types into the Modify User form: only the date of birth changes (FA123 is served by SCW). */
+    const modifyUserInputs = { holderName: 'Alex Holder', uuid: '1234 5678 9012', odsCode: 'FA123', newDateOfBirth: dateOfBirth };
+
+    /** An ID checker's record: a passport, a driving licence and a water bill (no organisation, so it goes to the RA admins). */
+    const idChecksInputs = {
+      fullName: 'Alex Holder',
+      dateOfBirth,
+      seenInPerson: 'true',
+      doc1Type: 'passport',
+      doc1PassportCountry: 'United Kingdom',
+      doc1PassportNumber: passportNumber,
+      doc1PassportExpiry: '2030-01-31',
+      doc2Type: 'driving-licence',
+      doc2LicenceNumber: licenceNumber,
+      doc3Type: 'address',
+      doc3AddressIssuer: 'Wessex Water',
+      doc3AddressDate: '2026-10-01',
+    };
+
+    /** The Action.ShowCard with this title anywhere on a card, as Teams holds it. */
+    function showCard(node: unknown, title: string): { card: { body: Record<string, unknown>[]; actions: Record<string, unknown>[] } } | undefined {
+      if (Array.isArray(node)) {
+        for (const item of node) {
+          const found = showCard(item, title);
+          if (found) return found;
+        }
+        return undefined;
+      }
+      if (typeof node !== 'object' || node === null) return undefined;
+      const n = node as Record<string, unknown>;
+      if (n['type'] === 'Action.ShowCard' && n['title'] === title) return n as unknown as ReturnType<typeof showCard>;
+      for (const value of Object.values(n)) {
+        const found = showCard(value, title);
+        if (found) return found;
+      }
+      return undefined;
+    }
+
+    /** The proactive sends to the requester's chat, each with its card (if any) and activity id. */
+    function toRequester(notifier: RecordingNotifier): { activityId: string; card: unknown; text: string }[] {
+      return notifier.sent
+        .filter((s) => s.kind === 'send' && s.conversationId === requesterConversation)
+        .map((s) => ({ activityId: s.activityId ?? '', card: cardsIn(s.activity)[0], text: [s.activity.text ?? '', ...cardsIn(s.activity).map((c) => readCard(c).text)].join('\n') }));
+    }
+
+    /** The notifier's in-place updates of the desk card. */
+    function deskUpdates(notifier: RecordingNotifier): { conversationId: string; activityId: string | undefined; card: unknown }[] {
+      return notifier.sent.filter((s) => s.kind === 'update').map((s) => ({ conversationId: s.conversationId, activityId: s.activityId, card: cardsIn(s.activity)[0] }));
+    }
+
+    /** Files a request with this form from the menu, as this person, with these inputs. */
+    async function file(person: Person, formTitle: string, inputs: Record<string, unknown>): Promise<string> {
+      return readAll(await person.pressButton(await person.pressButton(await person.say('raise a request'), formTitle), 'Send to the RA team', inputs));
+    }
+
+    /** The admin presses Ask for information on the desk card with this question; the question card as it reached the requester. */
+    async function ask(started: Awaited<ReturnType<typeof filedToDesk>>, cardOnDesk: unknown): Promise<{ activityId: string; card: unknown; text: string }> {
+      started.notifier.sent.length = 0;
+      await started.as(admin).pressOn(started.deskCardId, { ...buttonData(cardOnDesk, 'Ask for information'), askNote: question });
+      const told = toRequester(started.notifier);
+      expect(told, 'the requester gets the one question card').to.have.length(1);
+      return told[0] as { activityId: string; card: unknown; text: string };
+    }
+
+    scenario('when an admin asks for information on an assigned request, the requester gets the question with a Reply box; their answer puts it back to being worked on, shows on the desk card, and they are thanked', async (seen) => {
+      const started = await filedToDesk(seen);
+      const { as, stores, notifier, updates, deskCard, deskCardId } = started;
+      await as(admin).pressOn(deskCardId, buttonData(deskCard, 'Assign to me'));
+      const asked = await ask(started, lastUpdate(updates));
+
+      const waiting = await stored(stores);
+      expect(waiting.status).to.equal('awaiting-info');
+      expect(waiting.assignee?.aadObjectId).to.equal(adminId);
+      expect(waiting.history.at(-1)).to.include({ action: 'asked', from: 'assigned', to: 'awaiting-info', note: question });
+      expect(readCard(lastUpdate(updates)).text).to.include('Status: Waiting for more information from the requester');
+
+      // The requester's message is a card with the question and a box to answer it in.
+      expect(asked.card, 'an Adaptive Card').not.to.equal(undefined);
+      const card = readCard(asked.card);
+      expect(card.text).to.include('RA-000001: the RA team asks');
+      expect(card.text).to.include(question);
+      expect(card.text).to.include(`Request: ${lostCardTitle}`);
+      const reply = showCard(asked.card, 'Reply');
+      if (!reply) throw new Error('no Reply show-card on the question');
+      expect(reply.card.body.map((input) => input['id'])).to.deep.equal(['answerNote']);
+      expect(reply.card.actions).to.have.length(1);
+      expect(reply.card.actions[0]?.['data']).to.deep.equal({ verb: 'request.act', reference: 'RA-000001', version: waiting.version, action: 'answer' });
+
+      notifier.sent.length = 0;
+      const updatesBefore = updates.length;
+      const sam = as(requester);
+      const thanks = await sam.pressOn(asked.activityId, { ...buttonData(asked.card, 'Reply'), answerNote: `  ${answerText} ` });
+      expect(readAll(thanks)).to.equal('Thanks: your answer is on RA-000001 for the RA team.');
+
+      const answered = await stored(stores);
+      expect(answered.status).to.equal('assigned');
+      expect(answered.assignee?.aadObjectId, 'still with the admin who asked').to.equal(adminId);
+      expect(answered.history.map((h) => h.action)).to.deep.equal(['filed', 'assigned', 'asked', 'answered']);
+      expect(answered.history.at(-1)).to.include({ action: 'answered', from: 'awaiting-info', to: 'assigned', note: answerText });
+      expect(answered.history.at(-1)?.by).to.include({ id: 'user-1', aadObjectId: 'aad-requester', name: 'Sam Requester' });
+
+      // The desk card changes through the notifier (the press came from the requester's chat, not the desk).
+      expect(updates, 'nothing in the requester\'s chat is rewritten').to.have.length(updatesBefore);
+      const refreshed = deskUpdates(notifier);
+      expect(refreshed.map((u) => [u.conversationId, u.activityId])).to.deep.equal([[deskChannel, deskCardId]]);
+      const onDesk = readCard(refreshed[0]?.card);
+      expect(onDesk.text).to.include('Status: Being worked on');
+      expect(onDesk.text).to.include('Assigned to: Robin Admin');
+      expect(onDesk.text).to.include(`Sam Requester: answered (${answerText})`);
+      expect(toRequester(notifier), 'the thanks is the reply; nothing is pushed to the requester as well').to.deep.equal([]);
+
+      // Pressing Reply again, now that nothing is asked, is refused.
+      const before = await stored(stores);
+      const again = readAll(await sam.pressOn(asked.activityId, { ...buttonData(asked.card, 'Reply'), answerNote: 'And one more thing.' }));
+      expect(again).to.equal("RA-000001 isn't waiting for an answer from you now, so I haven't added that. Say **my requests** to see where it stands.");
+      expect(await stored(stores)).to.deep.equal(before);
+      expect(deskUpdates(notifier)).to.have.length(1);
+    });
+
+    scenario('when a question is asked on an unassigned request, the answer puts it back to open; an answer from anyone else, an empty one, one with a passcode, or one when nothing was asked is refused and changes nothing', async (seen) => {
+      const started = await filedToDesk(seen);
+      const { as, stores, notifier, updates, deskCard } = started;
+      const sam = as(requester);
+      const answerData = { verb: 'request.act', reference: 'RA-000001', version: (await stored(stores)).version, action: 'answer' };
+
+      // Nothing asked yet.
+      const unasked = await stored(stores);
+      expect(readAll(await sam.press({ ...answerData, answerNote: answerText }))).to.equal(
+        "RA-000001 isn't waiting for an answer from you now, so I haven't added that. Say **my requests** to see where it stands.",
+      );
+      expect(await stored(stores)).to.deep.equal(unasked);
+
+      const asked = await ask(started, deskCard);
+      const waiting = await stored(stores);
+      expect(waiting.status).to.equal('awaiting-info');
+      expect(waiting.assignee).to.equal(undefined);
+      notifier.sent.length = 0;
+      const updatesBefore = updates.length;
+      const replyData = buttonData(asked.card, 'Reply');
+
+      // Someone other than the requester: the admin on the desk, a colleague in their own chat, an outsider.
+      const othersRefusal = 'Only the person who sent RA-000001 can answer for it, so nothing has changed.';
+      for (const who of [admin, colleague, outsider]) {
+        expect(readAll(await as(who).press({ ...replyData, answerNote: answerText })), who.name).to.equal(othersRefusal);
+      }
+
+      // The requester with an empty box, or none at all (Teams leaves out an untouched input).
+      expect(readAll(await sam.pressOn(asked.activityId, { ...replyData, answerNote: '   ' }))).to.equal('Write your answer in the box first.');
+      expect(readAll(await sam.pressOn(asked.activityId, replyData))).to.equal('Write your answer in the box first.');
+
+      // The requester with a passcode in the answer: refused, not repeated, not kept.
+      const secret = await sam.pressOn(asked.activityId, { ...replyData, answerNote: 'my passcode is 246810' });
+      expect(readAll(secret)).to.equal("That looks like a passcode or code: please don't send those to anyone. Your answer wasn't sent; write it again without it.");
+      expect(readAll(secret)).not.to.include('246810');
+
+      expect(await stored(stores)).to.deep.equal(waiting);
+      expect(JSON.stringify(await stores.requests.store.list({}))).not.to.include('246810');
+      expect(notifier.sent).to.deep.equal([]);
+      expect(updates).to.have.length(updatesBefore);
+
+      // Then a proper answer: back to open, with nobody assigned.
+      expect(readAll(await sam.pressOn(asked.activityId, { ...replyData, answerNote: answerText }))).to.equal('Thanks: your answer is on RA-000001 for the RA team.');
+      const answered = await stored(stores);
+      expect(answered.status).to.equal('open');
+      expect(answered.assignee).to.equal(undefined);
+      expect(answered.history.at(-1)).to.include({ action: 'answered', from: 'awaiting-info', to: 'open', note: answerText });
+      const onDesk = readCard(deskUpdates(notifier).at(-1)?.card);
+      expect(onDesk.text).to.include('Status: Open: waiting for the RA team');
+      expect(onDesk.text).to.include(`Sam Requester: answered (${answerText})`);
+      expect(onDesk.text).not.to.include('246810');
+      expect(readAll(await sam.say('my requests'))).to.include(`**RA-000001** ${lostCardTitle}: Open: waiting for the RA team`);
+    });
+
+    scenario('when a request holds an identity-document number, the desk card masks it and offers Show ID numbers: an RA member sees it in full and the viewing is recorded; an outsider is refused and sees nothing', async (seen) => {
+      const { as, stores, notifier, updates } = await begin(seen);
+      await as(admin).say('make this the RA desk for scw');
+      notifier.sent.length = 0;
+      expect(await file(as(requester), modifyUserTitle, modifyUserInputs)).to.include('Sent: RA-000001');
+      const filed = await stored(stores);
+      expect(filed.formId).to.equal('modify-user');
+      expect(filed.teamId).to.equal('scw');
+      expect(filed.sensitiveFields).to.deep.equal(['newDateOfBirth']);
+      expect(filed.fields['newDateOfBirth']).to.equal(dateOfBirth);
+
+      const post = notifier.sent.find((s) => s.kind === 'send' && s.conversationId === deskChannel);
+      if (!post?.activityId) throw new Error('the request was not posted to the desk');
+      const deskCardId = post.activityId;
+      const deskCard = cardsIn(post.activity)[0];
+      const posted = readCard(deskCard);
+      expect(posted.text).to.include('Correct date of birth: ****5-14');
+      expect(posted.text).to.include('Smartcard number (UUID): 123456789012');
+      expect(posted.buttons.map((b) => b.title)).to.include('Show ID numbers');
+      expect(buttonData(deskCard, 'Show ID numbers')).to.deep.include({ verb: 'request.act', reference: 'RA-000001', action: 'reveal' });
+      notifier.sent.length = 0;
+
+      // An outsider pressing it on the desk is refused, sees nothing, and nothing is recorded.
+      const before = await stored(stores);
+      const refused = readAll(await as(outsider).pressOn(deskCardId, buttonData(deskCard, 'Show ID numbers')));
+      expect(refused).to.equal('Only members of the RA team this request went to can act on RA-000001, so nothing has changed.');
+      expect(refused).not.to.include(dateOfBirth);
+      expect(await stored(stores)).to.deep.equal(before);
+      expect(notifier.sent).to.deep.equal([]);
+
+      // Pressed in the channel, where people outside the team may read replies, it only says where to ask.
+      const inChannel = readAll(await as(scwMember).pressOn(deskCardId, buttonData(deskCard, 'Show ID numbers')));
+      expect(inChannel).to.equal('For privacy I show identity-document numbers only in your personal chat with me: say **show ID numbers RA-000001** there.');
+      expect(await stored(stores)).to.deep.equal(before);
+
+      // An SCW member sees it in full in their personal chat, in a reply.
+      const shown = await as(scwMemberAlone).say('show ID numbers RA-000001');
+      expect(cardsOf(shown), 'the numbers come as text, never on a card').to.deep.equal([]);
+      const text = readAll(shown);
+      expect(text).to.include('Identity-document numbers on RA-000001, shown to Kim Member (this viewing is recorded on the request):');
+      expect(text).to.include(`- Correct date of birth: ${dateOfBirth}`);
+      expect(text).not.to.include('Alex Holder');
+
+      const viewed = await stored(stores);
+      expect(viewed.status, 'viewing changes nothing else').to.equal('open');
+      expect(viewed.assignee).to.equal(undefined);
+      expect(viewed.history.map((h) => h.action)).to.deep.equal(['filed', 'viewed-sensitive']);
+      expect(viewed.history.at(-1)?.by).to.include({ name: 'Kim Member', aadObjectId: scwMemberId });
+      expect(viewed.fields['newDateOfBirth']).to.equal(dateOfBirth);
+
+      // The desk card is updated through the notifier, still masked, with the viewing in its history.
+      expect(updates).to.deep.equal([]);
+      const refreshed = deskUpdates(notifier);
+      expect(refreshed.map((u) => [u.conversationId, u.activityId])).to.deep.equal([[deskChannel, deskCardId]]);
+      const onDesk = readCard(refreshed[0]?.card);
+      expect(onDesk.text).to.include('Kim Member: viewed-sensitive');
+      expect(onDesk.text).to.include('Correct date of birth: ****5-14');
+      expect(onDesk.buttons.map((b) => b.title)).to.include('Show ID numbers');
+      expect(toRequester(notifier), 'the requester is not told of a viewing').to.deep.equal([]);
+
+      // Working it on from the refreshed card keeps the button and the mask.
+      await as(admin).pressOn(deskCardId, buttonData(refreshed[0]?.card, 'Assign to me'));
+      const assigned = readCard(lastUpdate(updates));
+      expect(assigned.text).to.include('Assigned to: Robin Admin');
+      expect(assigned.text).to.include('Correct date of birth: ****5-14');
+      expect(assigned.buttons.map((b) => b.title)).to.include('Show ID numbers');
+
+      // No card the bot sent anywhere (replies, desk posts, in-place updates) carries the full date.
+      const everyCard = [deskCard, ...sent, ...notifier.sent.flatMap((s) => cardsIn(s.activity)), ...updates.flatMap(cardsIn)];
+      expect(JSON.stringify(everyCard)).not.to.include(dateOfBirth);
+    });
+
+    scenario('when a request has no identity-document numbers, its desk card has no Show ID numbers, and a forged reveal records nothing', async (seen) => {
+      const { as, stores, notifier, updates, deskCard, deskCardId } = await filedToDesk(seen);
+      expect(readCard(deskCard).buttons.map((b) => b.title)).not.to.include('Show ID numbers');
+      const before = await stored(stores);
+      const text = readAll(await as(adminAlone).pressOn(deskCardId, { verb: 'request.act', reference: 'RA-000001', version: before.version, action: 'reveal' }));
+      expect(text).to.equal('RA-000001 has no identity-document numbers.');
+      expect(await stored(stores)).to.deep.equal(before);
+      expect(notifier.sent).to.deep.equal([]);
+      expect(updates).to.deep.equal([]);
+    });
+
+    scenario('when ID checks go to the RA administrators, "show RA-000001" gives an admin the masked card, and Show ID numbers on it lists every number in full; an SCW member can neither see nor reveal it', async (seen) => {
+      const { as, stores, notifier } = await begin(seen);
+      const ack = await file(as(requester), 'Record ID checks (Create User)', idChecksInputs);
+      expect(ack).to.include('Sent: RA-000001');
+      const filed = await stored(stores);
+      expect(filed.teamId).to.equal(null);
+      expect([...filed.sensitiveFields].sort()).to.deep.equal(['dateOfBirth', 'doc1PassportNumber', 'doc2LicenceNumber']);
+
+      const robin = as(admin);
+      const shown = await robin.say('show RA-000001');
+      const card = cardsOf(shown)[0];
+      const onCard = readCard(card);
+      expect(onCard.text).to.include('RA-000001: Record ID checks (Create User)');
+      expect(onCard.text).to.include('Date of birth: ****5-14');
+      expect(onCard.text).to.include('Document 1, passport: number: ****4567');
+      expect(onCard.text).to.include('Document 2, driving licence: number, in capitals: ****B9CD');
+      expect(onCard.text).to.include('Document 3, proof of address: who issued it: Wessex Water');
+      for (const secret of [dateOfBirth, passportNumber, licenceNumber]) expect(JSON.stringify(cardsOf(shown))).not.to.include(secret);
+
+      // An SCW member: not their team's, so the same words as for a reference that does not exist, and a forged reveal is refused.
+      const kim = as(scwMember);
+      expect(readAll(await kim.say('show RA-000001'))).to.equal(notYourRequest('RA-000001'));
+      const before = await stored(stores);
+      const refused = readAll(await kim.press(buttonData(card, 'Show ID numbers')));
+      expect(refused).to.equal('Only members of the RA team this request went to can act on RA-000001, so nothing has changed.');
+      expect(await stored(stores)).to.deep.equal(before);
+
+      const revealed = readAll(await as(adminAlone).press(buttonData(card, 'Show ID numbers')));
+      expect(revealed).to.include('shown to Robin Admin');
+      expect(revealed).to.include(`- Date of birth: ${dateOfBirth}`);
+      expect(revealed).to.include(`- Document 1, passport: number: ${passportNumber}`);
+      expect(revealed).to.include(`- Document 2, driving licence: number, in capitals: ${licenceNumber}`);
+      expect(revealed).not.to.include('Wessex Water');
+      const viewed = await stored(stores);
+      expect(viewed.history.at(-1)).to.include({ action: 'viewed-sensitive' });
+      expect(viewed.history.at(-1)?.by).to.include({ name: 'Robin Admin', aadObjectId: adminId });
+      expect(notifier.sent, 'no desk, so no card to update').to.deep.equal([]);
+    });
+
+    scenario('when RA team members say "open requests" or "assigned to me", they see their teams\' unfinished requests, urgent first, with references; others are told only RA team members can', async (seen) => {
+      const { as, stores } = await begin(seen);
+      const robin = as(admin);
+      const kim = as(scwMember);
+      await robin.say('make this the RA desk for scw');
+      const sam = as(requester);
+      // Filed urgent first, so the store's newest-first order alone would put the routine one on top.
+      expect(await file(sam, lostCardTitle, lostCardInputs)).to.include('Sent: RA-000001');
+      expect(await file(sam, lostCardTitle, { ...lostCardInputs, odsCode: 'Y90004' })).to.include('Sent: RA-000002');
+      expect(await file(sam, lostCardTitle, { ...lostCardInputs, what: 'damaged' })).to.include('Sent: RA-000003');
+      expect(await file(sam, lostCardTitle, { ...lostCardInputs, what: 'damaged' })).to.include('Sent: RA-000004');
+      expect((await stores.requests.store.list({})).map((r) => [r.reference, r.teamId, r.urgent]).sort()).to.deep.equal([
+        ['RA-000001', 'scw', true],
+        ['RA-000002', null, true],
+        ['RA-000003', 'scw', false],
+        ['RA-000004', 'scw', false],
+      ]);
+
+      expect(readAll(await kim.say('assigned to me'))).to.equal('Nothing is assigned to you that is still open.');
+
+      // Kim takes RA-000003 and Robin RA-000001, both from "show"; Robin completes RA-000004.
+      await kim.press(buttonData(cardsOf(await kim.say('show RA-000003'))[0], 'Assign to me'));
+      await robin.press(buttonData(cardsOf(await robin.say('show ra-000001'))[0], 'Assign to me'));
+      await robin.press({ ...buttonData(cardsOf(await robin.say('show RA-000004'))[0], 'Complete'), completeNote: 'Cancelled; new card printed.' });
+      expect((await stored(stores, 'RA-000003')).assignee?.aadObjectId).to.equal(scwMemberId);
+      expect((await stored(stores, 'RA-000001')).assignee?.aadObjectId).to.equal(adminId);
+      expect((await stored(stores, 'RA-000004')).status).to.equal('completed');
+
+      const line = (text: string, reference: string) => text.split('\n').find((l) => l.includes(`**${reference}**`)) ?? '';
+      const listed = (text: string) => (text.match(/RA-\d{6}/g) ?? []).filter((r) => r !== 'RA-000123');
+      const all = readAll(await robin.say('open requests'));
+      expect(all.split('\n')[0]).to.equal('Open requests for your team, urgent first:');
+      expect(listed(all).slice(0, 2).sort(), 'the two urgent ones first').to.deep.equal(['RA-000001', 'RA-000002']);
+      expect(listed(all).slice(2), 'then the routine one; not the completed one').to.deep.equal(['RA-000003']);
+      expect(line(all, 'RA-000001')).to.equal(`- **URGENT** **RA-000001** ${lostCardTitle}: Being worked on (Robin Admin), sent 21 Nov, 09:30`);
+      expect(line(all, 'RA-000002')).to.equal(`- **URGENT** **RA-000002** ${lostCardTitle}: Open: waiting for the RA team, sent 21 Nov, 09:30`);
+      expect(line(all, 'RA-000003')).to.equal(`- **RA-000003** ${lostCardTitle}: Being worked on (Kim Member), sent 21 Nov, 09:30`);
+      expect(all).to.include('Say **show RA-000123** (with its reference) to see one and act on it.');
+
+      // Kim sees SCW's only: not the one no team serves.
+      expect(listed(readAll(await kim.say('open requests')))).to.deep.equal(['RA-000001', 'RA-000003']);
+
+      const kims = readAll(await kim.say('assigned to me'));
+      expect(kims.split('\n')[0]).to.equal('Assigned to you, urgent first:');
+      expect(listed(kims)).to.deep.equal(['RA-000003']);
+      expect(listed(readAll(await robin.say('assigned to me')))).to.deep.equal(['RA-000001']);
+
+      // Not RA team members: the outsider on the desk channel, and the requester in their own chat.
+      for (const who of [outsider, requester]) {
+        for (const words of ['open requests', 'assigned to me']) {
+          const text = readAll(await as(who).say(words));
+          expect(text, `${who.name}: ${words}`).to.equal(notAMember);
+          expect(text).not.to.match(/RA-\d{6}/);
+        }
+      }
+    });
+
+    scenario('when "show RA-000001" is said, a member of its team gets its desk card with live buttons; an outsider, or any reference that does not exist, gets the same refusal', async (seen) => {
+      const { as, stores, notifier } = await begin(seen);
+      await as(admin).say('make this the RA desk for scw');
+      const sam = as(requester);
+      expect(await file(sam, lostCardTitle, lostCardInputs)).to.include('Sent: RA-000001');
+      notifier.sent.length = 0;
+
+      const kim = as(scwMember);
+      const shown = await kim.say('show RA-000001');
+      const cards = cardsOf(shown);
+      expect(cards).to.have.length(1);
+      const card = readCard(cards[0]);
+      expect(card.text).to.include(`RA-000001: ${lostCardTitle}`);
+      expect(card.text).to.include('URGENT');
+      expect(card.text).to.include('Status: Open: waiting for the RA team');
+      expect(card.text).to.include("Card holder's full name: Sam Holder");
+      expect(card.buttons.map((b) => b.title)).to.include.members(['Assign to me', 'Complete', 'Reject', 'Ask for information']);
+      expect(notifier.sent, 'shown to the member, not posted to the desk again').to.deep.equal([]);
+
+      // Its buttons work.
+      await kim.press(buttonData(cards[0], 'Assign to me'));
+      expect((await stored(stores)).assignee?.aadObjectId).to.equal(scwMemberId);
+
+      // The same words whether the request is not theirs or does not exist: references cannot be probed.
+      const before = await stored(stores);
+      const mallory = as(outsider);
+      const notTheirs = await mallory.say('show RA-000001');
+      const missing = await mallory.say('show RA-000099');
+      expect(readAll(notTheirs)).to.equal(notYourRequest('RA-000001'));
+      expect(readAll(missing)).to.equal(notYourRequest('RA-000099'));
+      expect(readAll(await kim.say('show RA-000099'))).to.equal(notYourRequest('RA-000099'));
+      expect(readAll(await as(requester).say('show RA-000001')), 'not even the requester gets the desk card').to.equal(notYourRequest('RA-000001'));
+      expect(cardsOf([...notTheirs, ...missing])).to.deep.equal([]);
+      expect(readAll(notTheirs)).not.to.include('Sam');
+      expect(await stored(stores)).to.deep.equal(before);
+    });
+  });
+
+  describe('assigning to someone else', () => {
+    scenario('when a colleague has worked the desk, the admin can assign a request to them from the card; the requester hears who has it, and a forged choice of an outsider is refused', async (seen) => {
+      const { as, stores, notifier, deskCardId } = await filedToDesk(seen);
+      // Kim uses the desk once (looks a request up), so the bot knows Kim as one of the team.
+      await as(scwMember).say('show RA-000001');
+      const card = cardsOf(await as(admin).say('show RA-000001'))[0];
+      const assign = buttonData(card, 'Assign');
+      expect(assign).to.include({ verb: 'request.act', action: 'assign-to' });
+      const choices = JSON.stringify(card);
+      expect(choices).to.include('Kim Member').and.include(scwMemberId);
+
+      const before = await stored(stores);
+      const forged = readAll(await as(admin).pressOn(deskCardId, { ...assign, assignTo: outsiderId }));
+      expect(forged).to.equal("I can't assign RA-000001 to that person: choose a member of the team from the list.");
+      expect(await stored(stores)).to.deep.equal(before);
+
+      notifier.sent.length = 0;
+      await as(admin).pressOn(deskCardId, { ...assign, assignTo: scwMemberId });
+      const assigned = await stored(stores);
+      expect(assigned.status).to.equal('assigned');
+      expect(assigned.assignee).to.include({ name: 'Kim Member', aadObjectId: scwMemberId });
+      expect(assigned.history.at(-1)).to.include({ action: 'assigned', assignedTo: 'Kim Member' });
+      expect(assigned.history.at(-1)?.by).to.include({ name: 'Robin Admin' });
+      const told = notifier.sent.filter((s) => s.conversationId === requesterConversation).map((s) => s.activity.text ?? '');
+      expect(told.join('\n')).to.include('is being worked on by Kim Member');
     });
   });
 });
