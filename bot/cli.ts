@@ -46,7 +46,7 @@ const usage = `Usage:
   npm run --silent cli -- directory import-contacts FILE [--dry-run]  local contacts (ods_code,role,name,email,phone)
   npm run --silent cli -- directory lookup CODE [--json]               an organisation, its RA team and its contacts
   npm run --silent cli -- forms schema --json                          every request form's fields, types, required flags and rules
-  npm run --silent cli -- requests list [--json] [--team ID] [--status S]   requests, newest first (sensitive fields masked)`;
+  npm run --silent cli -- requests list [--json] [--team ID] [--status S] [--form ID]   requests, newest first (ID numbers masked)`;
 
 /** Asks each question in a fresh conversation with the real bot, in process, on throwaway stores. */
 export class Asker {
@@ -137,7 +137,7 @@ class UsageError extends Error {}
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const [command, ...rest] = argv;
   const flags = new Set(rest.filter((a) => a.startsWith('--')));
-  const valued = new Set(['--batch', '--team', '--status']);
+  const valued = new Set(['--batch', '--team', '--status', '--form']);
   const words = rest.filter((a, i) => !a.startsWith('--') && !valued.has(rest[i - 1] ?? ''));
   const config = loadConfig({ ...env, LOG_LEVEL: 'silent' });
 
@@ -217,7 +217,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     }
     // Listing must not create a store (or a development key) where there is none.
     const rows = existsSync(path.join(config.dataDir, 'requests.json'))
-      ? await (await openRequestStore(config)).store.list({ teamId: option('--team'), statuses: status ? [status as RequestStatus] : undefined })
+      ? await (await openRequestStore(config)).store.list({ teamId: option('--team'), statuses: status ? [status as RequestStatus] : undefined, formId: option('--form') })
       : [];
     const shown = rows.map((r) => ({ ...r, fields: Object.fromEntries(Object.entries(r.fields).map(([k, v]) => [k, r.sensitiveFields.includes(k) ? masked(v) : v])) }));
     if (flags.has('--json')) console.log(JSON.stringify(shown, null, 2));
