@@ -31,6 +31,7 @@ import { openLowdbDirectory } from './storage/lowdbDirectory.js';
 import { openLowdbDesks } from './storage/lowdbRequests.js';
 import { openRequestStore } from './requests/requestStore.js';
 import { CloudNotifier } from './proactive/cloudNotifier.js';
+import { openMailer, type MailerOverrides } from './requests/graphMailer.js';
 import { RequestDesk } from '../dialogs/requestDesk.js';
 import type { DeskRepository, RequestRepository } from '../dialogs/requests.js';
 
@@ -51,6 +52,10 @@ export interface AppOverrides {
   readonly desks?: DeskRepository;
   /** Stands in for proactive sends through the Bot Connector. */
   readonly notifier?: Notifier;
+  /** Leaves request emails off even when Graph is configured (tools that must not send mail). */
+  readonly noMail?: boolean;
+  /** Stands in for the network under MSAL and the mail worker's timers. */
+  readonly mailer?: MailerOverrides;
 }
 
 /** A built app: listen with `start`, stop gracefully with `stop`. */
@@ -106,6 +111,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   );
   const { store: requests, canSeal } = overrides.requests ?? (await openRequestStore(config));
   const desks = overrides.desks ?? (await openLowdbDesks(path.join(config.dataDir, 'desks.json')));
+  const mailer = overrides.noMail ? undefined : await openMailer(config, config.dataDir, logger, clock, overrides.mailer);
   const requestDesk = new RequestDesk({
     forms: knowledge.forms,
     requests,
@@ -119,6 +125,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     canSeal,
     newDraftId: randomUUID,
     raTeamEmails: config.raTeamEmails,
+    mailRequest: mailer ? (request, labels) => mailer.mailRequest(request, labels) : undefined,
   });
   const main = new MainDialog({
     profile,
@@ -192,6 +199,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
           resolve(`http://${host}:${port}`);
           // The name-search index takes a few hundred milliseconds for a whole country: build it once start-up has
           // settled, rather than in someone's first search or while the host is checking that the bot is up.
+          mailer?.worker.start();
           void purgeRequests();
           purging = setInterval(() => void purgeRequests(), 86_400_000).unref();
           warming = setTimeout(() => {
@@ -202,6 +210,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     stop: async () => {
       clearTimeout(warming);
       clearInterval(purging);
+      await mailer?.worker.stop();
       const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.race([drain(), grace]);

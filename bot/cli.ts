@@ -64,7 +64,7 @@ export class Asker {
     const directory = existsSync(config.dataDir) ? await openLowdbDirectory(config.dataDir) : memoryDirectory();
     // Asking never files a real request: requests and desks are in memory, with a throwaway key.
     const requests = { store: memoryRequests(new AesGcmCipher(randomBytes(32))), canSeal: true };
-    const app = await createApp(config, { storage: new MemoryStorage(), questionLog, directory, requests, desks: memoryDesks() });
+    const app = await createApp(config, { storage: new MemoryStorage(), questionLog, directory, requests, desks: memoryDesks(), noMail: true });
     return new Asker((conversationId) => new LocalConversation((context) => app.handleTurn(context), { conversationId }));
   }
 

@@ -29,6 +29,21 @@ export interface Config {
   readonly requestKey: Buffer | undefined;
   /** The ODS ORD API for codes not in the directory; undefined leaves live look-ups off. */
   readonly odsApi: { readonly baseUrl: string; readonly timeoutMs: number; readonly perSecond: number } | undefined;
+  /** Microsoft Graph, for emailing each new request to its RA team's mailbox; undefined leaves email off. */
+  readonly graph: GraphConfig | undefined;
+}
+
+/** An app registration allowed to send mail (Mail.Send, application) as `sender`, and where to reach Entra and Graph. */
+export interface GraphConfig {
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** The mailbox the email is sent from: its address or object id. */
+  readonly sender: string;
+  /** Graph's origin, without a trailing slash: `https://graph.microsoft.com`. */
+  readonly baseUrl: string;
+  /** Entra's origin, without a trailing slash: `https://login.microsoftonline.com`; the tenant is added to it. */
+  readonly authorityUrl: string;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -44,6 +59,21 @@ export class ConfigError extends Error {
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalText = z.preprocess(blankToUndefined, z.string().trim().optional());
+// A bearer token must not cross the network in the clear: plain http only to this machine (the tests' stand-ins).
+const loopbackHosts = new Set(['127.0.0.1', 'localhost', '[::1]']);
+const parsedUrl = (v: string) => (URL.canParse(v) ? new URL(v) : undefined);
+const httpsOrLoopback = (v: string) => {
+  const url = parsedUrl(v);
+  return !url || url.protocol === 'https:' || loopbackHosts.has(url.hostname);
+};
+const withoutTrailingSlash = (v: string) => v.replace(/\/+$/, '');
+// Unparseable URLs pass these two: the url check has already named them.
+const isOrigin = (v: string) => {
+  const url = parsedUrl(v);
+  return !url || (url.pathname === '/' && url.search === '' && url.hash === '' && url.username === '' && url.password === '');
+};
+/** The Graph settings that must be set together. */
+const graphRequired = ['GRAPH_TENANT_ID', 'GRAPH_CLIENT_ID', 'GRAPH_CLIENT_SECRET', 'GRAPH_SENDER'] as const;
 
 const schema = z.object({
   PORT: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(65535).default(3978)),
@@ -100,6 +130,39 @@ const schema = z.object({
   ODS_API_TIMEOUT_MS: z.preprocess(blankToUndefined, z.coerce.number().int().min(100).max(30_000).default(3000)),
   // ODS asks callers to stay under 5 requests a second.
   ODS_API_PER_SECOND: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(5).default(5)),
+  GRAPH_TENANT_ID: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .trim()
+      .refine((v) => guid.test(v) || /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(v), 'must be the Entra tenant id (a GUID) or its domain, like contoso.onmicrosoft.com')
+      .optional(),
+  ),
+  GRAPH_CLIENT_ID: z.preprocess(blankToUndefined, z.string().trim().regex(guid, 'must be a GUID (the application id of the app registration that sends the email)').optional()),
+  GRAPH_CLIENT_SECRET: optionalText,
+  GRAPH_SENDER: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .trim()
+      .refine((v) => guid.test(v) || z.email().safeParse(v).success, 'must be the address (or object id) of the mailbox the email is sent from')
+      .optional(),
+  ),
+  GRAPH_BASE_URL: z.preprocess(
+    blankToUndefined,
+    z
+      .url({ protocol: /^https?$/, error: 'must be an https URL such as https://graph.microsoft.com' })
+      .refine(httpsOrLoopback, 'must be an https URL (plain http is allowed only to this machine)')
+      .refine(isOrigin, 'must be just the scheme and host, like https://graph.microsoft.com (/v1.0 is added)')
+      .default('https://graph.microsoft.com'),
+  ),
+  GRAPH_AUTHORITY_URL: z.preprocess(
+    blankToUndefined,
+    z
+      .url({ protocol: /^https$/, error: 'must be an https URL such as https://login.microsoftonline.com (MSAL accepts no other)' })
+      .refine(isOrigin, 'must be just the scheme and host, like https://login.microsoftonline.com (GRAPH_TENANT_ID is added)')
+      .default('https://login.microsoftonline.com'),
+  ),
   REQUEST_RETENTION_DAYS: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(3650).default(90)),
   QUESTION_LOG_DAYS: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(3650).default(180)),
   SHUTDOWN_GRACE_MS: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(120_000).default(10_000)),
@@ -114,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
   const problems = [
     ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'} ${i.message}`)),
     ...crossFieldProblems(env),
+    ...graphProblems(env),
   ];
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
@@ -138,6 +202,17 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     raAdmins: new Set(splitList(e.RA_ADMINS).map((id) => id.toLowerCase())),
     odsApi: e.ODS_API_URL ? Object.freeze({ baseUrl: e.ODS_API_URL, timeoutMs: e.ODS_API_TIMEOUT_MS, perSecond: e.ODS_API_PER_SECOND }) : undefined,
     raTeamEmails: new Map(splitList(e.RA_TEAM_EMAILS).map((entry) => entry.split('=').map((p) => p.trim()) as [string, string])),
+    graph:
+      e.GRAPH_TENANT_ID && e.GRAPH_CLIENT_ID && e.GRAPH_CLIENT_SECRET && e.GRAPH_SENDER
+        ? Object.freeze({
+            tenantId: e.GRAPH_TENANT_ID,
+            clientId: e.GRAPH_CLIENT_ID,
+            clientSecret: e.GRAPH_CLIENT_SECRET,
+            sender: e.GRAPH_SENDER,
+            baseUrl: withoutTrailingSlash(e.GRAPH_BASE_URL),
+            authorityUrl: withoutTrailingSlash(e.GRAPH_AUTHORITY_URL),
+          })
+        : undefined,
   });
 }
 
@@ -162,6 +237,13 @@ function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
     problems.push(`MicrosoftAppTenantId is required when MicrosoftAppType is ${appType}`);
   }
   return problems;
+}
+
+// Email is on with all four Graph settings and off with none; some of them is a half-finished set-up, not "off".
+function graphProblems(env: NodeJS.ProcessEnv): string[] {
+  const missing = graphRequired.filter((key) => !env[key]?.trim());
+  if (missing.length === 0 || missing.length === graphRequired.length) return [];
+  return [`${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} required when any of ${graphRequired.join(', ')} is set (set all four to email requests to the RA mailboxes, or none)`];
 }
 
 function splitList(value: string): string[] {

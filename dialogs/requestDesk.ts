@@ -30,6 +30,8 @@ export interface RequestDeskDeps {
   readonly canSeal: boolean;
   readonly newDraftId: () => string;
   readonly raTeamEmails: ReadonlyMap<string, string>;
+  /** Also emails a new request to its team's mailbox, when Graph is configured; never throws. */
+  readonly mailRequest?: ((request: RaRequest, fieldLabels: Readonly<Record<string, string>>) => Promise<boolean>) | undefined;
 }
 
 const statusTitles: Readonly<Record<RequestStatus, string>> = {
@@ -215,6 +217,7 @@ export class RequestDesk {
     }
     turnLogger(context, this.deps.logger).info({ reference: filed.reference, form: form.id, team: filed.teamId, urgent: filed.urgent }, 'request filed');
     const onDesk = await this.postToDesk(context, filed);
+    await this.deps.mailRequest?.(filed, Object.fromEntries(form.fields.map((f) => [f.id, f.label])));
     await send(context, renderRequestCard(this.acknowledgement(form, filed, route.team, onDesk)));
   }
 

@@ -101,3 +101,52 @@ describe('configuration', () => {
     expect(found).to.include('ODS_API_PER_SECOND');
   });
 });
+
+describe('configuration: email through Microsoft Graph', () => {
+  const graph = {
+    GRAPH_TENANT_ID: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+    GRAPH_CLIENT_ID: appId,
+    GRAPH_CLIENT_SECRET: 'not-a-real-secret',
+    GRAPH_SENDER: 'smartcard-assistant@nhs.net',
+  };
+
+  it('when no Graph settings are set, email is off; with all four, Graph and Entra default to the public cloud', () => {
+    expect(loadConfig({}).graph).to.equal(undefined);
+    expect(loadConfig({ GRAPH_BASE_URL: 'https://graph.microsoft.com' }).graph).to.equal(undefined);
+    const config = loadConfig(graph);
+    expect(config.graph).to.deep.equal({
+      tenantId: graph.GRAPH_TENANT_ID,
+      clientId: appId,
+      clientSecret: 'not-a-real-secret',
+      sender: 'smartcard-assistant@nhs.net',
+      baseUrl: 'https://graph.microsoft.com',
+      authorityUrl: 'https://login.microsoftonline.com',
+    });
+    expect(Object.isFrozen(config.graph)).to.equal(true);
+  });
+
+  it('when only some Graph settings are set, start-up is refused naming the missing ones', () => {
+    const problems = problemsOf({ GRAPH_TENANT_ID: graph.GRAPH_TENANT_ID, GRAPH_CLIENT_ID: appId });
+    expect(problems).to.have.length(1);
+    expect(problems[0]).to.match(/^GRAPH_CLIENT_SECRET, GRAPH_SENDER are required/);
+    expect(problemsOf({ ...graph, GRAPH_SENDER: ' ' })[0]).to.match(/^GRAPH_SENDER is required/);
+  });
+
+  it('when the Graph and Entra addresses are given, they are used without a trailing slash; plain http only to this machine', () => {
+    const config = loadConfig({ ...graph, GRAPH_BASE_URL: 'http://127.0.0.1:8080/', GRAPH_AUTHORITY_URL: 'https://login.microsoftonline.us/', GRAPH_TENANT_ID: 'contoso.onmicrosoft.com' });
+    expect(config.graph).to.include({ baseUrl: 'http://127.0.0.1:8080', authorityUrl: 'https://login.microsoftonline.us', tenantId: 'contoso.onmicrosoft.com' });
+    const found = problemsOf({
+      ...graph,
+      GRAPH_BASE_URL: 'http://graph.example.com',
+      GRAPH_AUTHORITY_URL: 'http://127.0.0.1:9000',
+      GRAPH_CLIENT_ID: 'graph-app',
+      GRAPH_SENDER: 'not an address',
+    }).join('\n');
+    expect(found).to.include('GRAPH_BASE_URL must be an https URL (plain http is allowed only to this machine)');
+    expect(found).to.include('GRAPH_AUTHORITY_URL must be an https URL');
+    expect(found).to.include('GRAPH_CLIENT_ID must be a GUID');
+    expect(found).to.include('GRAPH_SENDER must be the address');
+    expect(problemsOf({ ...graph, GRAPH_AUTHORITY_URL: 'https://login.microsoftonline.com/tenant' }).join()).to.include('GRAPH_AUTHORITY_URL must be just the scheme and host');
+    expect(problemsOf({ ...graph, GRAPH_BASE_URL: 'https://graph.microsoft.com/v1.0' }).join()).to.include('GRAPH_BASE_URL must be just the scheme and host');
+  });
+});
