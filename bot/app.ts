@@ -32,6 +32,7 @@ import { openLowdbDesks } from './storage/lowdbRequests.js';
 import { openRequestStore } from './requests/requestStore.js';
 import { CloudNotifier } from './proactive/cloudNotifier.js';
 import { openMailer, type MailerOverrides } from './requests/graphMailer.js';
+import { ConfiguredDesks } from './requests/configuredDesks.js';
 import { RequestDesk } from '../dialogs/requestDesk.js';
 import type { DeskRepository, RequestRepository } from '../dialogs/requests.js';
 
@@ -80,8 +81,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const version = appVersion(root);
   const knowledge = await loadKnowledge(overrides.knowledgeDir ?? path.join(root, 'knowledge', 'data'));
   const unknownTeams = [...config.raTeamEmails.keys()].filter((id) => !knowledge.raTeams.teams.some((t) => t.id === id));
-  if (unknownTeams.length > 0) {
-    throw new ConfigError(unknownTeams.map((id) => `RA_TEAM_EMAILS names "${id}", which is not a team in knowledge/data/raTeams.json`));
+  const unknownDesks = [...config.raDesks.keys()].filter((id) => !knowledge.raTeams.teams.some((t) => t.id === id));
+  if (unknownTeams.length > 0 || unknownDesks.length > 0) {
+    throw new ConfigError([
+      ...unknownTeams.map((id) => `RA_TEAM_EMAILS names "${id}", which is not a team in knowledge/data/raTeams.json`),
+      ...unknownDesks.map((id) => `RA_DESKS names "${id}", which is not a team in knowledge/data/raTeams.json`),
+    ]);
   }
 
   const clock = overrides.clock ?? { now: () => new Date() };
@@ -110,7 +115,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     }),
   );
   const { store: requests, canSeal } = overrides.requests ?? (await openRequestStore(config));
-  const desks = overrides.desks ?? (await openLowdbDesks(path.join(config.dataDir, 'desks.json')));
+  const desks = new ConfiguredDesks(
+    overrides.desks ?? (await openLowdbDesks(path.join(config.dataDir, 'desks.json'))),
+    config.raDesks,
+    config.teamsServiceUrl,
+    config.auth.tenantId,
+  );
   const mailer = overrides.noMail ? undefined : await openMailer(config, config.dataDir, logger, clock, overrides.mailer);
   const requestDesk = new RequestDesk({
     forms: knowledge.forms,

@@ -23,6 +23,10 @@ export interface Config {
   readonly questionLogDays: number;
   /** RA team id to its email address: the seed pages lost the addresses, so they are configuration. */
   readonly raTeamEmails: ReadonlyMap<string, string>;
+  /** RA team id to its desk channel id, by configuration (an RA team member can also set it in the channel). */
+  readonly raDesks: ReadonlyMap<string, string>;
+  /** The Bot Connector service URL for configured desks (Teams gives it on every message; it varies by region). */
+  readonly teamsServiceUrl: string | undefined;
   /** AAD object ids with RA-team rights everywhere (every team's members are listed in its data). */
   readonly raAdmins: ReadonlySet<string>;
   /** AES-256 key (32 bytes) for identity-document numbers and dates of birth in requests; undefined outside production uses a development key. */
@@ -105,6 +109,22 @@ const schema = z.object({
         }
       }),
   ),
+  // A team's desk channel by configuration: team-id=channel id (19:...@thread.tacv2), for teams that set it up front.
+  RA_DESKS: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .default('')
+      .superRefine((value, ctx) => {
+        for (const entry of splitList(value)) {
+          const [team, channel, extra] = entry.split('=').map((p) => p.trim());
+          if (!team || !channel || extra !== undefined || !/^[a-z0-9-]+$/.test(team) || !/^19:[A-Za-z0-9_.@-]+$/.test(channel)) {
+            ctx.addIssue({ code: 'custom', message: `has "${entry}": each entry must be team-id=channel id, e.g. dorset=19:abc123@thread.tacv2` });
+          }
+        }
+      }),
+  ),
+  TEAMS_SERVICE_URL: z.preprocess(blankToUndefined, z.url({ protocol: /^https$/, error: 'must be the https service URL Teams gives the bot for your tenant, e.g. from a message it received' }).optional()),
   RA_ADMINS: z.preprocess(
     blankToUndefined,
     z
@@ -201,6 +221,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     requestKey: e.REQUEST_KEY ? Buffer.from(e.REQUEST_KEY, 'base64') : undefined,
     raAdmins: new Set(splitList(e.RA_ADMINS).map((id) => id.toLowerCase())),
     odsApi: e.ODS_API_URL ? Object.freeze({ baseUrl: e.ODS_API_URL, timeoutMs: e.ODS_API_TIMEOUT_MS, perSecond: e.ODS_API_PER_SECOND }) : undefined,
+    raDesks: new Map(splitList(e.RA_DESKS).map((entry) => entry.split('=').map((p) => p.trim()) as [string, string])),
+    teamsServiceUrl: e.TEAMS_SERVICE_URL,
     raTeamEmails: new Map(splitList(e.RA_TEAM_EMAILS).map((entry) => entry.split('=').map((p) => p.trim()) as [string, string])),
     graph:
       e.GRAPH_TENANT_ID && e.GRAPH_CLIENT_ID && e.GRAPH_CLIENT_SECRET && e.GRAPH_SENDER
@@ -222,6 +244,14 @@ function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
     const value = env[key]?.trim();
     return value ? value : undefined;
   };
+  // Configured desks are posted to through a service URL only Teams knows; it cannot be guessed.
+  if (text('RA_DESKS') && !text('TEAMS_SERVICE_URL')) {
+    return ['TEAMS_SERVICE_URL is required when RA_DESKS is set: copy the serviceUrl from a message the bot received in your tenant', ...authProblems(text)];
+  }
+  return authProblems(text);
+}
+
+function authProblems(text: (key: string) => string | undefined): string[] {
   const appId = text('MicrosoftAppId');
   const appType = text('MicrosoftAppType') ?? 'MultiTenant';
   if (!appId) {
