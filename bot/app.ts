@@ -5,6 +5,7 @@ import {
   CloudAdapter,
   ConfigurationBotFrameworkAuthentication,
   ConversationState,
+  TeamsInfo,
   UserState,
   type Storage,
   type TurnContext,
@@ -136,6 +137,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     newDraftId: randomUUID,
     raTeamEmails: config.raTeamEmails,
     mailRequest: mailer ? (request, labels) => mailer.mailRequest(request, labels) : undefined,
+    emailOf: teamsEmail,
   });
   const main = new MainDialog({
     profile,
@@ -233,6 +235,16 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       await requests.flush?.();
     },
   };
+}
+
+/** The sender's email from the Teams roster; outside Teams (the Playground, tests) there is none. */
+async function teamsEmail(context: TurnContext): Promise<string | undefined> {
+  if (context.activity.channelId !== 'msteams' || !context.activity.conversation?.tenantId) return undefined;
+  try {
+    return (await TeamsInfo.getMember(context, context.activity.from.id)).email ?? undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Thrown when the bot cannot start for a reason outside its configuration files, such as a port in use. */

@@ -30,6 +30,8 @@ export interface RequestDeskDeps {
   readonly canSeal: boolean;
   readonly newDraftId: () => string;
   readonly raTeamEmails: ReadonlyMap<string, string>;
+  /** The requester's email address, where Teams gives it (the roster); undefined elsewhere. Never throws. */
+  readonly emailOf?: ((context: TurnContext) => Promise<string | undefined>) | undefined;
   /** Also emails a new request to its team's mailbox, when Graph is configured; never throws. */
   readonly mailRequest?: ((request: RaRequest, fieldLabels: Readonly<Record<string, string>>) => Promise<boolean>) | undefined;
 }
@@ -176,6 +178,7 @@ export class RequestDesk {
       return;
     }
     const me = actor(context);
+    const email = await this.deps.emailOf?.(context);
     if (submission.draft) {
       const earlier = (await this.deps.requests.list({ requesterId: me.id })).find((r) => r.draft === submission.draft);
       if (earlier) {
@@ -199,7 +202,7 @@ export class RequestDesk {
         formTitle: form.title,
         status: 'open',
         urgent: checked.urgent,
-        requester: me,
+        requester: email ? { ...me, email } : me,
         organisation: route.organisation,
         teamId: route.team?.id ?? null,
         fields: checked.values,

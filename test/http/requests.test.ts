@@ -35,9 +35,12 @@ async function connector(): Promise<{ url: string; received: Received[]; close: 
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
     req.on('end', () => {
-      received.push({ method: req.method ?? '', path: decodeURIComponent(req.url ?? ''), body: body ? (JSON.parse(body) as Received['body']) : {} });
+      const url = decodeURIComponent(req.url ?? '');
+      received.push({ method: req.method ?? '', path: url, body: body ? (JSON.parse(body) as Received['body']) : {} });
       res.writeHead(200, { 'content-type': 'application/json', connection: 'close' });
-      res.end(JSON.stringify({ id: `posted-${++count}` }));
+      // The roster answers who a member is, with the email Teams holds for them.
+      const member = /\/members\/([^/]+)$/.exec(url);
+      res.end(JSON.stringify(member ? { id: member[1], name: 'Sam Requester', email: 'sam.requester@example.nhs.uk' } : { id: `posted-${++count}` }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -45,11 +48,11 @@ async function connector(): Promise<{ url: string; received: Received[]; close: 
   return { url: `http://127.0.0.1:${port}/`, received, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-async function requestsList(dataDir: string, key: string): Promise<{ reference: string; status: string; fields: Record<string, string> }[]> {
+async function requestsList(dataDir: string, key: string): Promise<{ reference: string; status: string; fields: Record<string, string>; requester: { email?: string } }[]> {
   const { stdout } = await run(process.execPath, ['--import', tsx, '--disable-warning=DEP0111', cli, 'requests', 'list', '--json'], {
     env: { PATH: process.env['PATH'] ?? '', DATA_DIR: dataDir, REQUEST_KEY: key },
   });
-  return JSON.parse(stdout) as { reference: string; status: string; fields: Record<string, string> }[];
+  return JSON.parse(stdout) as { reference: string; status: string; fields: Record<string, string>; requester: { email?: string } }[];
 }
 
 const lostCard = {
@@ -69,7 +72,7 @@ describe('a lost-card report over HTTP, to the RA desk and back', () => {
   let bot: { url: string; stop: () => Promise<void> };
   let teams: Awaited<ReturnType<typeof connector>>;
   const from = (aadObjectId: string, id: string) => ({ id, name: id === 'requester' ? 'Sam Requester' : 'Robin RA', aadObjectId });
-  const personal = { id: 'personal-requester', conversationType: 'personal', isGroup: false, name: '' };
+  const personal = { id: 'personal-requester', conversationType: 'personal', isGroup: false, name: '', tenantId: 'tenant-1' };
   const desk = { id: '19:desk@thread.tacv2;messageid=1', conversationType: 'channel', isGroup: true, name: '' };
 
   before(async function () {
@@ -107,6 +110,7 @@ describe('a lost-card report over HTTP, to the RA desk and back', () => {
     const listed = await requestsList(dataDir, key);
     expect(listed.map((r) => [r.reference, r.status])).to.deep.equal([['RA-000001', 'open']]);
     expect(listed[0]?.fields['odsCode']).to.equal('FA123');
+    expect(listed[0]?.requester.email, 'the requester\'s email, from the Teams roster').to.equal('sam.requester@example.nhs.uk');
 
     const act = (aad: string, id: string, action: string, version: number, note?: string) =>
       post(bot.url, activity({ type: 'message', value: { verb: 'request.act', reference: 'RA-000001', version, action, ...(note ? { note } : {}) }, from: from(aad, id), conversation: desk, serviceUrl: teams.url, replyToId: 'posted-1' }));
