@@ -95,35 +95,9 @@ const schema = z.object({
     z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
   ),
   MicrosoftAppTenantId: z.preprocess(blankToUndefined, z.string().trim().regex(guid, 'must be a GUID (the Entra tenant id)').optional()),
-  RA_TEAM_EMAILS: z.preprocess(
-    blankToUndefined,
-    z
-      .string()
-      .default('')
-      .superRefine((value, ctx) => {
-        for (const entry of splitList(value)) {
-          const [team, email, extra] = entry.split('=').map((p) => p.trim());
-          if (!team || !email || extra !== undefined || !/^[a-z0-9-]+$/.test(team) || !z.email().safeParse(email).success) {
-            ctx.addIssue({ code: 'custom', message: `has "${entry}": each entry must be team-id=address, e.g. dorset=team@example.nhs.uk` });
-          }
-        }
-      }),
-  ),
+  RA_TEAM_EMAILS: teamList((email) => z.email().safeParse(email).success, 'team-id=address, e.g. dorset=team@example.nhs.uk'),
   // A team's desk channel by configuration: team-id=channel id (19:...@thread.tacv2), for teams that set it up front.
-  RA_DESKS: z.preprocess(
-    blankToUndefined,
-    z
-      .string()
-      .default('')
-      .superRefine((value, ctx) => {
-        for (const entry of splitList(value)) {
-          const [team, channel, extra] = entry.split('=').map((p) => p.trim());
-          if (!team || !channel || extra !== undefined || !/^[a-z0-9-]+$/.test(team) || !/^19:[A-Za-z0-9_.@-]+$/.test(channel)) {
-            ctx.addIssue({ code: 'custom', message: `has "${entry}": each entry must be team-id=channel id, e.g. dorset=19:abc123@thread.tacv2` });
-          }
-        }
-      }),
-  ),
+  RA_DESKS: teamList((channel) => /^19:[A-Za-z0-9_.@-]+$/.test(channel), 'team-id=channel id, e.g. dorset=19:abc123@thread.tacv2'),
   TEAMS_SERVICE_URL: z.preprocess(blankToUndefined, z.url({ protocol: /^https$/, error: 'must be the https service URL Teams gives the bot for your tenant, e.g. from a message it received' }).optional()),
   RA_ADMINS: z.preprocess(
     blankToUndefined,
@@ -221,9 +195,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     requestKey: e.REQUEST_KEY ? Buffer.from(e.REQUEST_KEY, 'base64') : undefined,
     raAdmins: new Set(splitList(e.RA_ADMINS).map((id) => id.toLowerCase())),
     odsApi: e.ODS_API_URL ? Object.freeze({ baseUrl: e.ODS_API_URL, timeoutMs: e.ODS_API_TIMEOUT_MS, perSecond: e.ODS_API_PER_SECOND }) : undefined,
-    raDesks: new Map(splitList(e.RA_DESKS).map((entry) => entry.split('=').map((p) => p.trim()) as [string, string])),
+    raDesks: teamPairs(e.RA_DESKS),
     teamsServiceUrl: e.TEAMS_SERVICE_URL,
-    raTeamEmails: new Map(splitList(e.RA_TEAM_EMAILS).map((entry) => entry.split('=').map((p) => p.trim()) as [string, string])),
+    raTeamEmails: teamPairs(e.RA_TEAM_EMAILS),
     graph:
       e.GRAPH_TENANT_ID && e.GRAPH_CLIENT_ID && e.GRAPH_CLIENT_SECRET && e.GRAPH_SENDER
         ? Object.freeze({
@@ -274,6 +248,29 @@ function graphProblems(env: NodeJS.ProcessEnv): string[] {
   const missing = graphRequired.filter((key) => !env[key]?.trim());
   if (missing.length === 0 || missing.length === graphRequired.length) return [];
   return [`${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} required when any of ${graphRequired.join(', ')} is set (set all four to email requests to the RA mailboxes, or none)`];
+}
+
+/** A `team-id=value,...` setting, each value checked by `valid`; the message shows the shape. */
+function teamList(valid: (value: string) => boolean, shape: string) {
+  return z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .default('')
+      .superRefine((value, ctx) => {
+        for (const entry of splitList(value)) {
+          const [team, item, extra] = entry.split('=').map((p) => p.trim());
+          if (!team || !item || extra !== undefined || !/^[a-z0-9-]+$/.test(team) || !valid(item)) {
+            ctx.addIssue({ code: 'custom', message: `has "${entry}": each entry must be ${shape}` });
+          }
+        }
+      }),
+  );
+}
+
+/** A checked `team-id=value,...` setting as a map. */
+function teamPairs(value: string): Map<string, string> {
+  return new Map(splitList(value).map((entry) => entry.split('=').map((p) => p.trim()) as [string, string]));
 }
 
 function splitList(value: string): string[] {

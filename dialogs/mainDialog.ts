@@ -188,10 +188,7 @@ export class MainDialog extends ComponentDialog {
         summary: 'Send the RA team a question they will answer here.',
         inMenu: false,
         commands: ['ask the ra team', 'ask ra team', 'question for the ra team', 'ask the smartcard team', 'contact the ra team by message'],
-        start: async (step) => {
-          await this.deps.requestDesk.openForm(step.context, 'general-question');
-          return step.next();
-        },
+        start: replying((context) => this.deps.requestDesk.openForm(context, 'general-question')),
       },
       {
         id: 'open-requests',
@@ -199,10 +196,7 @@ export class MainDialog extends ComponentDialog {
         summary: "For RA team members: your team's unfinished requests, urgent first.",
         inMenu: false,
         commands: ['open requests', 'team requests', 'our requests', 'ra requests', 'desk requests', 'requests to do'],
-        start: async (step) => {
-          await this.deps.requestDesk.openRequests(step.context, false);
-          return step.next();
-        },
+        start: replying((context) => this.deps.requestDesk.openRequests(context, false)),
       },
       {
         id: 'assigned-to-me',
@@ -210,10 +204,7 @@ export class MainDialog extends ComponentDialog {
         summary: 'For RA team members: the open requests assigned to you.',
         inMenu: false,
         commands: ['assigned to me', 'my assigned requests', 'my work', 'requests assigned to me'],
-        start: async (step) => {
-          await this.deps.requestDesk.openRequests(step.context, true);
-          return step.next();
-        },
+        start: replying((context) => this.deps.requestDesk.openRequests(context, true)),
       },
       {
         id: 'my-requests',
@@ -221,10 +212,7 @@ export class MainDialog extends ComponentDialog {
         summary: 'Where each request you sent stands.',
         inMenu: false,
         commands: ['my requests', 'my request', 'request status', 'where is my request', 'my forms'],
-        start: async (step) => {
-          await this.deps.requestDesk.myRequests(step.context);
-          return step.next();
-        },
+        start: replying((context) => this.deps.requestDesk.myRequests(context)),
       },
       {
         id: 'about',
@@ -398,6 +386,14 @@ export class MainDialog extends ComponentDialog {
   private async sendHelp(context: TurnContext): Promise<void> {
     await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(renderHelpCard(this.menu()))));
   }
+}
+
+/** A capability that only replies: it does its work and the router's turn ends. */
+function replying(reply: (context: TurnContext) => Promise<void>): Capability['start'] {
+  return async (step) => {
+    await reply(step.context);
+    return step.next();
+  };
 }
 
 const roleWords = /\b(sponsors?|lsas?|smartcard admin(istrator)?s?|ra agents?|id checkers?|ra team|smartcard team)\b/i;
