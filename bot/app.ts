@@ -32,7 +32,7 @@ import { openLowdbDirectory } from './storage/lowdbDirectory.js';
 import { openLowdbDesks } from './storage/lowdbRequests.js';
 import { openRequestStore } from './requests/requestStore.js';
 import { CloudNotifier } from './proactive/cloudNotifier.js';
-import { openMailer, type MailerOverrides } from './requests/graphMailer.js';
+import type { MailerOverrides } from './requests/graphMailer.js';
 import { ConfiguredDesks } from './requests/configuredDesks.js';
 import { RequestDesk } from '../dialogs/requestDesk.js';
 import type { DeskRepository, RequestRepository } from '../dialogs/requests.js';
@@ -122,7 +122,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     config.teamsServiceUrl,
     config.auth.tenantId,
   );
-  const mailer = overrides.noMail ? undefined : await openMailer(config, config.dataDir, logger, clock, overrides.mailer);
+  // msal-node takes a few hundred milliseconds to load: only when Graph is configured.
+  const mailer =
+    config.graph && !overrides.noMail
+      ? await (await import('./requests/graphMailer.js')).openMailer(config, config.dataDir, logger, clock, overrides.mailer)
+      : undefined;
   const requestDesk = new RequestDesk({
     forms: knowledge.forms,
     requests,
