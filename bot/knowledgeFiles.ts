@@ -28,6 +28,8 @@ export async function loadKnowledge(dir: string): Promise<Knowledge> {
   const settings = parseSearchSettings(await readYaml(dir, 'search'), articles);
   const trees = parseTrees(await readYamlFolder(path.join(dir, '..', 'flows'), 'flows'), articles, raTeams.teams.map((t) => t.id));
   const forms = parseForms(await readYamlFolder(path.join(dir, '..', 'forms'), 'forms'), sources);
+  const missingForms = articles.filter((a) => a.form !== undefined && !forms.some((f) => f.id === a.form));
+  if (missingForms.length > 0) throw new KnowledgeError('articles', missingForms.map((a) => `${a.id}.yaml: form ${a.form ?? ''} is not a form in knowledge/forms`));
   return { sources, raTeams, articles, kb: new KnowledgeBase(articles, synonyms, settings), trees, forms };
 }
 

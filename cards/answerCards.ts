@@ -18,13 +18,15 @@ export interface AnswerCardData {
   readonly feedback: boolean;
   /** The guided flow for this topic, offered as "Walk me through it" (none, or one). */
   readonly walkThrough: readonly { readonly id: string; readonly title: string }[];
+  /** The request form the answer offers ("Report a lost, stolen or damaged card"), none or one; ids are `form.<id>`. */
+  readonly request?: readonly { readonly id: string; readonly title: string }[];
   /** The reader's own Sponsors, Smartcard Administrators or RA agents the answer tells them to ask (none, or one block). */
   readonly local?: readonly { readonly title: string; readonly text: string }[];
 }
 
 /** The answer, its source line, follow-up buttons and Helpful / Not helpful with an optional comment. */
 export function renderAnswerCard(data: AnswerCardData): AdaptiveCardJson {
-  return bindTemplate(answerTemplate, { ...data, local: data.local ?? [] });
+  return bindTemplate(answerTemplate, { ...data, local: data.local ?? [], request: data.request ?? [] });
 }
 
 /** Articles offered as buttons: "did you mean" (with "None of these" when there was a question) or a list of common questions. */

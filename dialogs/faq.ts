@@ -36,6 +36,8 @@ export class Faq {
   constructor(
     private readonly deps: FaqDeps,
     private readonly flows: ReadonlyMap<FlowId, { readonly title: string; readonly startsFrom: (words: string) => boolean }>,
+    /** Request forms by id, for answers that offer one. */
+    private readonly forms: ReadonlyMap<string, { readonly title: string }> = new Map(),
   ) {}
 
   /** Answers a typed question; returns the flow to start when a guided flow handles the matched article. */
@@ -150,6 +152,7 @@ export class Faq {
         question,
         feedback: true,
         walkThrough: this.walkThrough(article),
+        request: article.form && this.forms.has(article.form) ? [{ id: `form.${article.form}`, title: this.forms.get(article.form)?.title ?? '' }] : [],
         local: await localContacts(this.deps, context, article.contacts),
       }),
     );

@@ -79,7 +79,7 @@ export class MainDialog extends ComponentDialog {
       this.addDialog(flow.dialog);
     }
     this.flows = flows;
-    this.faq = new Faq(deps, new Map(flows.map((f) => [f.id, f] as const)));
+    this.faq = new Faq(deps, new Map(flows.map((f) => [f.id, f] as const)), new Map(deps.requestDesk.forms.map((f) => [f.id, f] as const)));
     this.directoryActions = new DirectoryActions(deps);
     this.capabilities = [
       {

@@ -107,6 +107,8 @@ const formSchema = z.object({
   title: z.string().min(3).max(60),
   /** One sentence for menus: what the form is for. */
   summary: z.string().min(10).max(200),
+  /** Where the form comes in the "Raise a request" list: the commonest first. */
+  order: z.number().int().min(1).max(99),
   /** Shown above the fields: what to know before filling it in. */
   intro: z.string().min(10).optional(),
   /** The request is urgent when this field has one of these values (lost and stolen cards). */
@@ -333,6 +335,7 @@ export function describeForm(form: FormDefinition): object {
     id: form.id,
     title: form.title,
     summary: form.summary,
+    order: form.order,
     urgentWhen: form.urgentWhen ?? null,
     fields: form.fields.map((field) => {
       const { id: fieldId, type, label, hint, section, required, requiredWhen, sensitive, refuse, ...rules } = field;
@@ -384,7 +387,7 @@ export function parseForms(files: readonly { readonly file: string; readonly dat
     problems.push(...formProblems(form).map((p) => `${file}: ${p}`));
   }
   if (problems.length > 0) throw new KnowledgeError('forms', problems);
-  return items.map((i) => i.item);
+  return items.map((i) => i.item).sort((a, b) => a.order - b.order || a.id.localeCompare(b.id));
 }
 
 /** What is wrong with one form's fields, conditions and rules, beyond its schema. */

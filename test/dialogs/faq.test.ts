@@ -23,6 +23,14 @@ describe('answering questions (FAQ)', () => {
     expect(buttons(replies).length).to.be.greaterThan(3);
   });
 
+  it('when the answer has a request form (a lost card), it offers the form, and pressing it opens the form to fill in', async () => {
+    const replies = await chat.say('I lost my smartcard on the bus');
+    expect(chat.lastOutcome?.id).to.equal('lost-stolen-card');
+    const form = readAll(await chat.pressButton(replies, 'Report a lost, stolen or damaged card'));
+    expect(form).to.include('What happened to the card?');
+    expect(form).to.include('[Send to the RA team]');
+  });
+
   it('when a user presses a related answer, that article is shown', async () => {
     const first = await chat.say('how do I use self-service unlock to unlock my smartcard myself');
     const related = first.flatMap((r) => r.buttons).find((b) => (b.data as { verb?: string }).verb === 'faq.open');

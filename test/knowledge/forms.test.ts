@@ -454,6 +454,7 @@ describe('knowledge: request forms', () => {
       id: 'bad',
       title: 'A bad form',
       summary: 'A form for these tests only.',
+      order: 50,
       next: 'Nothing happens next.',
       sources: ['seed:000_ae3953f2dc3337d3.txt'],
       fields: [
