@@ -4,12 +4,11 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Activity } from 'botbuilder';
-import { Low, Memory } from 'lowdb';
 import { z } from 'zod';
 import { cardToText } from '../cards/flatten.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import type { LocalConversation } from './localConversation.js';
-import { LowdbQuestionLog, openLowdbQuestionLog, type QuestionLogData } from './storage/lowdbQuestionLog.js';
+import { LowdbQuestionLog, openLowdbQuestionLog } from './storage/lowdbQuestionLog.js';
 import { memoryDirectory, openLowdbDirectory } from './storage/lowdbDirectory.js';
 import { StoreFileError } from './storage/lowdbDocument.js';
 import { memoryDesks, memoryRequests } from './storage/lowdbRequests.js';
@@ -59,7 +58,7 @@ export class Asker {
     const [{ createApp }, { LocalConversation }, { MemoryStorage }] = await Promise.all([import('./app.js'), import('./localConversation.js'), import('botbuilder')]);
     const now = () => new Date();
     // The command line must not add its questions to the RA team's real report.
-    const questionLog = new LowdbQuestionLog(new Low<QuestionLogData>(new Memory(), { unanswered: [], feedback: [] }), 1, now);
+    const questionLog = LowdbQuestionLog.inMemory(1, now);
     // Questions are answered from the directory already imported into DATA_DIR; none is created by asking.
     const directory = existsSync(config.dataDir) ? await openLowdbDirectory(config.dataDir) : memoryDirectory();
     // Asking never files a real request: requests and desks are in memory, with a throwaway key.

@@ -1,5 +1,5 @@
 import type { TurnContext } from 'botbuilder';
-import { CardFactory, MessageFactory } from 'botbuilder';
+import { sendCard } from './cardReply.js';
 import { Prompt, recognizeChoices, type PromptOptions, type PromptRecognizerResult } from 'botbuilder-dialogs';
 import { parseSubmission } from '../cards/submission.js';
 import { renderQuestionCard } from '../cards/questionCard.js';
@@ -50,7 +50,7 @@ export class CardChoicePrompt extends Prompt<string> {
       hint: this.spec.hint ?? 'Press a button, or type your answer.',
       choices: this.spec.choices.map(({ value, title }) => ({ value, title })),
     });
-    await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
+    await sendCard(context, card);
   }
 
   protected async onRecognize(context: TurnContext, state: object, _options: PromptOptions): Promise<PromptRecognizerResult<string>> {

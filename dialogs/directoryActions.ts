@@ -1,4 +1,5 @@
-import { CardFactory, MessageFactory, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
+import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
+import { sendCard } from './cardReply.js';
 import { renderContactFormCard } from '../cards/organisationCard.js';
 import type { Submission } from '../cards/submission.js';
 import type { ContactBook, ContactChange } from '../knowledge/contactBook.js';
@@ -98,7 +99,7 @@ export class DirectoryActions {
     const contacts = await this.deps.directory.contactsOf(organisation.code);
     const team = this.deps.directory.teams.forOrganisation(organisation);
     const remembered = (await this.deps.profile.get(context, {})).organisation?.code === organisation.code;
-    await send(context, organisationCard(this.deps, organisation, contacts, team, { focus: 'all', intro: [said], editable: true, remembered }));
+    await sendCard(context, organisationCard(this.deps, organisation, contacts, team, { focus: 'all', intro: [said], editable: true, remembered }));
   }
 
   private async refuse(context: TurnContext, change: Extract<ContactChange, { ok: false }>): Promise<void> {
@@ -112,7 +113,7 @@ export class DirectoryActions {
   }
 
   private async sendForm(context: TurnContext, code: string, contact: string, input: ContactInput, errors = noErrors, problem = ''): Promise<void> {
-    await send(
+    await sendCard(
       context,
       renderContactFormCard({
         heading: contact ? `Change a contact at ${code}` : `Add a contact at ${code}`,
@@ -129,8 +130,4 @@ export class DirectoryActions {
 
 function asInput(contact: Contact): ContactInput {
   return { role: contact.role, name: contact.name, email: contact.email ?? '', phone: contact.phone ?? '' };
-}
-
-async function send(context: TurnContext, card: object): Promise<void> {
-  await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
 }

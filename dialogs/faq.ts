@@ -1,4 +1,5 @@
-import { CardFactory, MessageFactory, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
+import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
+import { sendCard } from './cardReply.js';
 import { renderAnswerCard, renderClarifyCard, renderNotFoundCard } from '../cards/answerCards.js';
 import type { Submission } from '../cards/submission.js';
 import type { AnswerRenderer } from '../knowledge/answers.js';
@@ -59,7 +60,7 @@ export class Faq {
     }
     if (result.kind === 'clarify') {
       const candidates = result.candidates.map((h) => ({ id: h.article.id, title: h.article.title }));
-      await send(
+      await sendCard(
         context,
         renderClarifyCard({
           heading: 'Did you mean one of these?',
@@ -77,7 +78,7 @@ export class Faq {
 
   /** Invites a question, with the most common ones as buttons. */
   async invite(context: TurnContext): Promise<void> {
-    await send(
+    await sendCard(
       context,
       renderClarifyCard({
         heading: 'Ask me about smartcards',
@@ -139,7 +140,7 @@ export class Faq {
       const next = this.deps.kb.get(id);
       return next ? [{ id: next.id, title: next.title }] : [];
     });
-    await send(
+    await sendCard(
       context,
       renderAnswerCard({
         id: article.id,
@@ -168,7 +169,7 @@ export class Faq {
   private async notFound(context: TurnContext, question: string, confidence: number): Promise<void> {
     const profile = await this.deps.profile.get(context, {});
     const noted = question.trim() !== '' && (await this.store(context, () => this.deps.questionLog.recordUnanswered({ question, at: this.now() })));
-    await send(
+    await sendCard(
       context,
       renderNotFoundCard({
         heading: "I don't know that one yet",
@@ -228,8 +229,4 @@ export class Faq {
 function snippet(text: string): string {
   const plain = text.replace(/\*\*|__|`/g, '').replace(/\s+/g, ' ').trim();
   return plain.length <= 140 ? plain : `${plain.slice(0, 137).replace(/\s+\S*$/, '')}...`;
-}
-
-async function send(context: TurnContext, card: object): Promise<void> {
-  await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
 }

@@ -1,4 +1,5 @@
-import { CardFactory, MessageFactory, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
+import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
+import { sendCard } from './cardReply.js';
 import { Dialog, recognizeChoices, type DialogContext, type DialogInstance, type DialogTurnResult } from 'botbuilder-dialogs';
 import { renderQuestionCard } from '../cards/questionCard.js';
 import { parseSubmission } from '../cards/submission.js';
@@ -206,7 +207,7 @@ export class FindContactDialog extends Dialog<FindContactOptions> {
         }
         if (lookup.live) intro.push('This organisation was not in my directory, so I fetched it from the ODS service.');
         const editable = await this.deps.contactBook.mayEdit(dc.context.activity.from?.aadObjectId, organisation.code);
-        await send(dc.context, organisationCard(this.deps, organisation, contacts, team, { focus: state.focus, intro, editable, remembered }));
+        await sendCard(dc.context, organisationCard(this.deps, organisation, contacts, team, { focus: state.focus, intro, editable, remembered }));
         return dc.endDialog();
       }
       case 'unknown': {
@@ -214,7 +215,7 @@ export class FindContactDialog extends Dialog<FindContactOptions> {
         const { organisation, workplace } = await this.deps.profile.get(dc.context, {});
         if (state.mode === 'mine' && organisation?.code === lookup.code && workplace) {
           const finding = { ...this.deps.directory.teams.forWorkplace(workplace.kind, workplace.area), placing: { area: workplace.area, by: 'name' as const } };
-          await send(dc.context, teamCard(this.deps, lookup.code, finding, []));
+          await sendCard(dc.context, teamCard(this.deps, lookup.code, finding, []));
           return dc.endDialog();
         }
         // A code's format says what kind of organisation it belongs to; that is all the RA team choice needs.
@@ -244,7 +245,7 @@ export class FindContactDialog extends Dialog<FindContactOptions> {
       await rememberOrganisation(this.deps.profile, dc.context, { code: pending.code, name: pending.name ?? pending.code, kind: pending.kind, area: finding.placing.area }, this.deps.clock.now());
       intro.push("I'll remember this as your organisation. Say **change my organisation** to change it, or **forget me** to clear it.");
     }
-    await send(dc.context, teamCard(this.deps, pending.name ? `${pending.name} (${pending.code})` : pending.code, finding, intro));
+    await sendCard(dc.context, teamCard(this.deps, pending.name ? `${pending.name} (${pending.code})` : pending.code, finding, intro));
     return dc.endDialog();
   }
 
@@ -277,7 +278,7 @@ export class FindContactDialog extends Dialog<FindContactOptions> {
     const promptId = this.promptId(state);
     switch (state.step) {
       case 'code':
-        await send(
+        await sendCard(
           context,
           renderQuestionCard({
             promptId,
@@ -288,7 +289,7 @@ export class FindContactDialog extends Dialog<FindContactOptions> {
         );
         return;
       case 'pick':
-        await send(
+        await sendCard(
           context,
           renderQuestionCard({
             promptId,
@@ -299,7 +300,7 @@ export class FindContactDialog extends Dialog<FindContactOptions> {
         );
         return;
       case 'place':
-        await send(
+        await sendCard(
           context,
           renderQuestionCard({
             promptId,
@@ -327,8 +328,4 @@ function choiceTitle(org: Organisation): string {
   const place = org.postcode ? `, ${org.postcode}` : '';
   const name = org.name.length > 32 ? `${org.name.slice(0, 31)}…` : org.name;
   return `${name}${place} (${org.code})${org.open ? '' : ' closed'}`;
-}
-
-async function send(context: TurnContext, card: object): Promise<void> {
-  await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
 }

@@ -1,4 +1,5 @@
-import { CardFactory, MessageFactory, type Activity, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
+import type { Activity, StatePropertyAccessor, TurnContext } from 'botbuilder';
+import { cardActivity, sendCard } from './cardReply.js';
 import {
   ComponentDialog,
   type Dialog,
@@ -107,7 +108,7 @@ export class MainDialog extends ComponentDialog {
             candidates: [],
             flows: this.flows.map((f) => ({ id: `flow.${f.id}`, title: f.title })),
           });
-          await step.context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
+          await sendCard(step.context, card);
           return step.next();
         },
       },
@@ -178,7 +179,7 @@ export class MainDialog extends ComponentDialog {
             candidates: [],
             flows: this.deps.requestDesk.forms.map((f) => ({ id: `form.${f.id}`, title: f.title })),
           });
-          await step.context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
+          await sendCard(step.context, card);
           return step.next();
         },
       },
@@ -222,7 +223,7 @@ export class MainDialog extends ComponentDialog {
         commands: ['about', 'privacy', 'about this assistant', 'about you', 'who are you'],
         start: async (step) => {
           const card = renderAboutCard({ version: this.deps.version, sources: this.deps.sources.titles() });
-          await step.context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
+          await sendCard(step.context, card);
           return step.next();
         },
       },
@@ -244,7 +245,7 @@ export class MainDialog extends ComponentDialog {
 
   /** The welcome message, sent once when the assistant joins a conversation. */
   welcome(inChannel: boolean): Partial<Activity> {
-    return MessageFactory.attachment(CardFactory.adaptiveCard(renderWelcomeCard(this.menu(), { inChannel })));
+    return cardActivity(renderWelcomeCard(this.menu(), { inChannel }));
   }
 
   /** Results for the compose-box search (the Teams message extension). */
@@ -384,7 +385,7 @@ export class MainDialog extends ComponentDialog {
   }
 
   private async sendHelp(context: TurnContext): Promise<void> {
-    await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(renderHelpCard(this.menu()))));
+    await sendCard(context, renderHelpCard(this.menu()));
   }
 }
 

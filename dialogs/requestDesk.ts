@@ -1,4 +1,5 @@
-import { CardFactory, MessageFactory, TurnContext, type StatePropertyAccessor } from 'botbuilder';
+import { MessageFactory, TurnContext, type StatePropertyAccessor } from 'botbuilder';
+import { cardActivity, sendCard } from './cardReply.js';
 import { renderFormCard } from '../cards/formCard.js';
 import { renderRequestCard, type RequestCardData } from '../cards/requestCard.js';
 import type { Submission } from '../cards/submission.js';
@@ -75,7 +76,7 @@ export class RequestDesk {
       await context.sendActivity("That form isn't available any more. Say **raise a request** to see the forms there are.");
       return;
     }
-    await send(context, renderFormCard({ ...formCardData(form), draft: this.deps.newDraftId() }));
+    await sendCard(context, renderFormCard({ ...formCardData(form), draft: this.deps.newDraftId() }));
   }
 
   /** "my requests": the requester's own, newest first, with where each stands. */
@@ -136,7 +137,7 @@ export class RequestDesk {
       return;
     }
     if (request.teamId) await this.deps.desks.notePerson(request.teamId, actor(context));
-    await send(context, renderRequestCard(await this.deskCardFor(request)));
+    await sendCard(context, renderRequestCard(await this.deskCardFor(request)));
   }
 
   /** Makes the channel this message came from the desk of an RA team, for that team's members. */
@@ -171,7 +172,7 @@ export class RequestDesk {
     }
     const checked = checkForm(form, submission.fields, this.deps.clock.now());
     if (!checked.ok) {
-      await send(
+      await sendCard(
         context,
         renderFormCard({ ...formCardData(form, checked.values, checked.errors, 'Please correct the fields marked below. Nothing has been sent yet.'), draft: submission.draft ?? this.deps.newDraftId() }),
       );
@@ -221,7 +222,7 @@ export class RequestDesk {
     turnLogger(context, this.deps.logger).info({ reference: filed.reference, form: form.id, team: filed.teamId, urgent: filed.urgent }, 'request filed');
     const onDesk = await this.postToDesk(context, filed);
     await this.deps.mailRequest?.(filed, Object.fromEntries(form.fields.map((f) => [f.id, f.label])));
-    await send(context, renderRequestCard(this.acknowledgement(form, filed, route.team, onDesk)));
+    await sendCard(context, renderRequestCard(this.acknowledgement(form, filed, route.team, onDesk)));
   }
 
   /** The RA team a request goes to: by the organisation in the form, else the requester's own. */
@@ -234,17 +235,10 @@ export class RequestDesk {
         const team = lookup.team?.kind === 'team' ? lookup.team.team : undefined;
         return { team, organisation: { code: lookup.organisation.code, name: lookup.organisation.name } };
       }
-      if (!odsCode && profile.workplace) {
-        const match = this.deps.directory.teams.forWorkplace(profile.workplace.kind, profile.workplace.area);
-        return { team: match.kind === 'team' ? match.team : undefined, organisation: { code } };
-      }
-      return { team: undefined, organisation: { code } };
     }
-    if (profile.workplace) {
-      const match = this.deps.directory.teams.forWorkplace(profile.workplace.kind, profile.workplace.area);
-      return { team: match.kind === 'team' ? match.team : undefined };
-    }
-    return { team: undefined };
+    // The person's remembered workplace routes their own requests when no organisation in the directory does.
+    const match = !odsCode && profile.workplace ? this.deps.directory.teams.forWorkplace(profile.workplace.kind, profile.workplace.area) : undefined;
+    return { team: match?.kind === 'team' ? match.team : undefined, ...(code ? { organisation: { code } } : {}) };
   }
 
   /** Posts the request's card to its team's desk. */
@@ -276,7 +270,7 @@ export class RequestDesk {
     }
     if (request.teamId) await this.deps.desks.notePerson(request.teamId, me);
     if (submission.action === 'show') {
-      await send(context, renderRequestCard(await this.deskCardFor(request)));
+      await sendCard(context, renderRequestCard(await this.deskCardFor(request)));
       return;
     }
     if (submission.action === 'reveal') {
@@ -289,7 +283,7 @@ export class RequestDesk {
     }
     if (submission.version !== request.version) {
       await context.sendActivity(`${request.reference} has changed since this card was sent, so I haven't done that. Here it is now:`);
-      await send(context, renderRequestCard(await this.deskCardFor(request)));
+      await sendCard(context, renderRequestCard(await this.deskCardFor(request)));
       return;
     }
     const note = submission.note?.trim() ?? '';
@@ -546,12 +540,4 @@ function readable(value: string): string {
 
 function shortDate(iso: string): string {
   return new Date(iso).toLocaleString('en-GB', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZone: 'Europe/London' });
-}
-
-function cardActivity(card: object) {
-  return MessageFactory.attachment(CardFactory.adaptiveCard(card));
-}
-
-async function send(context: TurnContext, card: object): Promise<void> {
-  await context.sendActivity(cardActivity(card));
 }

@@ -1,4 +1,5 @@
-import { CardFactory, MessageFactory, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
+import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
+import { sendCard } from './cardReply.js';
 import { Dialog, recognizeChoices, type DialogContext, type DialogInstance, type DialogTurnResult } from 'botbuilder-dialogs';
 import { renderFlowStepCard, type FlowStepCardData } from '../cards/flowStepCard.js';
 import { parseSubmission } from '../cards/submission.js';
@@ -179,7 +180,7 @@ export class TreeDialog extends Dialog<TreeDialogOptions> {
       promptId: this.promptId(state),
       canGoBack: state.history.length > 0,
     });
-    await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
+    await sendCard(context, card);
   }
 
   private describe(node: TreeNode, profile: UserProfile, said: string): Omit<FlowStepCardData, 'flowTitle' | 'promptId' | 'canGoBack'> {

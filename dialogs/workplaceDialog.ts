@@ -1,4 +1,5 @@
-import { CardFactory, MessageFactory, type StatePropertyAccessor } from 'botbuilder';
+import type { StatePropertyAccessor } from 'botbuilder';
+import { sendCard } from './cardReply.js';
 import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { renderRaTeamCard } from '../cards/raTeamCard.js';
 import type { RaTeamDirectory } from '../knowledge/raTeams.js';
@@ -109,7 +110,7 @@ export class WorkplaceDialog extends ComponentDialog {
             notes: match.fallback.notes,
             sourceLine: this.deps.sources.sourceLine(match.fallback.source),
           });
-    await step.context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
+    await sendCard(step.context, card);
   }
 }
 

@@ -1,6 +1,6 @@
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Low, Memory } from 'lowdb';
+import { Low, type Adapter } from 'lowdb';
 import { DataFile, JSONFile } from 'lowdb/node';
 
 /** A store file that cannot be read as what it should be; the file is left as it is. */
@@ -24,11 +24,16 @@ export class LowdbDocument<T> {
   #stamp: string | undefined;
   #generation = 0;
 
+  private readonly db: Low<T>;
+
   private constructor(
-    private readonly db: Low<T>,
+    private readonly adapter: Adapter<T>,
+    private readonly initial: T,
     private readonly file: string | undefined,
     private readonly check: (data: T) => T,
-  ) {}
+  ) {
+    this.db = new Low<T>(adapter, structuredClone(initial));
+  }
 
   /**
    * Opens (creating its folder if needed) the document at `file`; `check` repairs or rejects what was read.
@@ -39,7 +44,7 @@ export class LowdbDocument<T> {
     const adapter = options.compact
       ? new DataFile<T>(file, { parse: (text) => JSON.parse(text) as T, stringify: (data) => JSON.stringify(data) })
       : new JSONFile<T>(file);
-    const document = new LowdbDocument(new Low<T>(adapter, initial), file, check);
+    const document = new LowdbDocument(adapter, initial, file, check);
     try {
       await document.load();
     } catch (error) {
@@ -48,9 +53,9 @@ export class LowdbDocument<T> {
     return document;
   }
 
-  /** An in-memory document, for tests and throwaway runs. */
-  static inMemory<T>(initial: T, check: (data: T) => T = (d) => d): LowdbDocument<T> {
-    return new LowdbDocument(new Low<T>(new Memory<T>(), initial), undefined, check);
+  /** An in-memory document, for tests and throwaway runs; `adapter` lets a test make writes fail. */
+  static inMemory<T>(initial: T, check: (data: T) => T = (d) => d, adapter: Adapter<T> = new CopyingMemory<T>()): LowdbDocument<T> {
+    return new LowdbDocument(adapter, initial, undefined, check);
   }
 
   /** Increases whenever the data changes, here or on disk, so derived indexes know to rebuild. */
@@ -91,9 +96,9 @@ export class LowdbDocument<T> {
     await this.#tail.catch(() => undefined);
   }
 
+  // Nothing written yet reads as the initial data, so a failed first write cannot leave its change in memory.
   private async load(): Promise<void> {
-    await this.db.read();
-    this.db.data = this.check(this.db.data);
+    this.db.data = this.check((await this.adapter.read()) ?? structuredClone(this.initial));
     this.#stamp = await this.stampOf();
     this.#generation++;
   }
@@ -118,6 +123,20 @@ export class LowdbDocument<T> {
     const run = this.#tail.then(operation);
     this.#tail = run.catch(() => undefined);
     return run;
+  }
+}
+
+/** lowdb's Memory keeps the very object written, so a later change would alter "what was written": this keeps a copy. */
+export class CopyingMemory<T> implements Adapter<T> {
+  #data: T | null = null;
+
+  read(): Promise<T | null> {
+    return Promise.resolve(this.#data === null ? null : structuredClone(this.#data));
+  }
+
+  write(data: T): Promise<void> {
+    this.#data = structuredClone(data);
+    return Promise.resolve();
   }
 }
 

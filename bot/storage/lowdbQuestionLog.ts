@@ -1,7 +1,5 @@
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
-import { Low } from 'lowdb';
-import { JSONFile } from 'lowdb/node';
+import type { Adapter } from 'lowdb';
+import { LowdbDocument } from './lowdbDocument.js';
 import type { AnswerFeedback, QuestionLog, QuestionReportRow, UnansweredQuestion } from '../../dialogs/ports.js';
 
 /** The question log's lowdb document. */
@@ -12,13 +10,16 @@ export interface QuestionLogData {
 
 /** Unanswered questions and answer feedback in one lowdb document, kept for `retentionDays`. */
 export class LowdbQuestionLog implements QuestionLog {
-  private tail: Promise<void> = Promise.resolve();
-
   constructor(
-    private readonly db: Low<QuestionLogData>,
+    private readonly document: LowdbDocument<QuestionLogData>,
     private readonly retentionDays: number,
     private readonly now: () => Date,
   ) {}
+
+  /** A log that lives only in memory: the command line's throwaway runs and tests. */
+  static inMemory(retentionDays: number, now: () => Date, adapter?: Adapter<QuestionLogData>): LowdbQuestionLog {
+    return new LowdbQuestionLog(LowdbDocument.inMemory<QuestionLogData>(empty(), withLists, adapter), retentionDays, now);
+  }
 
   recordUnanswered(entry: UnansweredQuestion): Promise<void> {
     return this.change((data) => data.unanswered.push(entry));
@@ -28,44 +29,40 @@ export class LowdbQuestionLog implements QuestionLog {
     return this.change((data) => data.feedback.push(entry));
   }
 
-  async report(): Promise<QuestionReportRow[]> {
-    await this.tail;
-    return buildReport(this.db.data);
+  report(): Promise<QuestionReportRow[]> {
+    return this.document.read(buildReport);
   }
 
   /** Resolves when every queued write has reached the file. */
   flush(): Promise<void> {
-    return this.tail;
+    return this.document.flush();
   }
 
-  // One write at a time: lowdb rewrites the whole file, and old entries are pruned on the way.
-  private change(mutate: (data: QuestionLogData) => void): Promise<void> {
-    const run = this.tail.then(async () => {
-      const before = structuredClone(this.db.data);
-      mutate(this.db.data);
-      const cutoff = new Date(this.now().getTime() - this.retentionDays * 86_400_000).toISOString();
-      this.db.data.unanswered = this.db.data.unanswered.filter((e) => e.at >= cutoff);
-      this.db.data.feedback = this.db.data.feedback.filter((e) => e.at >= cutoff);
-      try {
-        await this.db.write();
-      } catch (error) {
-        this.db.data = before;
-        throw error;
-      }
+  // Old entries are pruned on the way, so the file never holds more than the retention period.
+  private async change(mutate: (data: QuestionLogData) => void): Promise<void> {
+    const cutoff = new Date(this.now().getTime() - this.retentionDays * 86_400_000).toISOString();
+    await this.document.change((data) => {
+      mutate(data);
+      data.unanswered = data.unanswered.filter((e) => e.at >= cutoff);
+      data.feedback = data.feedback.filter((e) => e.at >= cutoff);
     });
-    this.tail = run.catch(() => undefined);
-    return run;
   }
 }
 
 /** Opens (creating if needed) the question log file. */
 export async function openLowdbQuestionLog(file: string, retentionDays: number, now: () => Date): Promise<LowdbQuestionLog> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const db = new Low<QuestionLogData>(new JSONFile(file), { unanswered: [], feedback: [] });
-  await db.read();
-  db.data.unanswered ??= [];
-  db.data.feedback ??= [];
-  return new LowdbQuestionLog(db, retentionDays, now);
+  return new LowdbQuestionLog(await LowdbDocument.open<QuestionLogData>(file, empty(), withLists), retentionDays, now);
+}
+
+function empty(): QuestionLogData {
+  return { unanswered: [], feedback: [] };
+}
+
+// Files from before a list existed get it empty.
+function withLists(data: QuestionLogData): QuestionLogData {
+  data.unanswered ??= [];
+  data.feedback ??= [];
+  return data;
 }
 
 /** Groups the log into report rows: same question (case and spacing folded) or same article; newest first. */

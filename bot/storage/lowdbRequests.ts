@@ -50,11 +50,14 @@ export class LowdbRequests implements RequestRepository {
     });
   }
 
-  purgeClosed(before: string, now: string): Promise<number> {
+  async purgeClosed(before: string, now: string): Promise<number> {
+    const due = (r: RaRequest) => !r.purgedAt && (r.status === 'completed' || r.status === 'rejected') && r.updatedAt < before;
+    // Most days nothing is due: checking first saves rewriting the whole file at every start-up.
+    if (!(await this.document.read((data) => Object.values(data.requests).some(due)))) return 0;
     return this.document.change((data) => {
       let purged = 0;
       for (const request of Object.values(data.requests)) {
-        if (request.purgedAt || (request.status !== 'completed' && request.status !== 'rejected') || request.updatedAt >= before) continue;
+        if (!due(request)) continue;
         const { requesterConversation: _chat, draft: _draft, ...kept } = request;
         define(data.requests, request.reference, {
           ...kept,

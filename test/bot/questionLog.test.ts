@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Low, Memory } from 'lowdb';
+import { Memory } from 'lowdb';
 import type { QuestionLog } from '../../dialogs/ports.js';
 import { LowdbQuestionLog, openLowdbQuestionLog, type QuestionLogData } from '../../bot/storage/lowdbQuestionLog.js';
 
@@ -49,7 +49,7 @@ function questionLogContract(name: string, make: (now: () => Date) => Promise<Qu
 }
 
 const memory = (now: () => Date) =>
-  Promise.resolve(new LowdbQuestionLog(new Low<QuestionLogData>(new Memory(), { unanswered: [], feedback: [] }), 180, now));
+  Promise.resolve(LowdbQuestionLog.inMemory(180, now));
 
 questionLogContract('LowdbQuestionLog in memory', memory);
 
@@ -80,7 +80,7 @@ describe('LowdbQuestionLog on a file', () => {
       if (fail) throw new Error('disk full');
       return write(data);
     };
-    const log = new LowdbQuestionLog(new Low(adapter, { unanswered: [], feedback: [] }), 180, () => new Date('2026-11-21T10:00:00Z'));
+    const log = LowdbQuestionLog.inMemory(180, () => new Date('2026-11-21T10:00:00Z'), adapter);
     let rejected = false;
     await log.recordUnanswered({ question: 'lost', at: '2026-11-21T09:00:00.000Z' }).catch(() => (rejected = true));
     expect(rejected).to.equal(true);

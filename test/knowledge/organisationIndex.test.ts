@@ -1,21 +1,7 @@
 import { expect } from 'chai';
 import { OrganisationIndex } from '../../knowledge/organisationIndex.js';
-import type { Organisation } from '../../knowledge/organisations.js';
+import { organisation } from '../support/directory.js';
 
-/** A made-up organisation; the last address line is the town, as ODS extracts give it. */
-function organisation(code: string, name: string, town: string, postcode: string | undefined, open = true): Organisation {
-  const pharmacy = code.startsWith('F');
-  return {
-    code,
-    name,
-    kind: pharmacy ? 'pharmacy' : 'gp-practice',
-    address: ['1 TEST STREET', town],
-    postcode,
-    open,
-    source: pharmacy ? 'edispensary' : 'epraccur',
-    updatedAt: '2026-03-02T07:30:00.000Z',
-  };
-}
 
 const organisations = [
   organisation('FA001', 'BOOTS', 'BOURNEMOUTH', 'BH1 1AA'),
@@ -23,7 +9,7 @@ const organisations = [
   organisation('FA003', 'ROOTS HEALTH', 'DORCHESTER', 'DT1 1AA'),
   organisation('FA004', 'QUAY PHARMACY', 'POOLE', 'BH15 2BB'),
   organisation('Y90001', 'HARBOUR VIEW SURGERY', 'POOLE', 'BH15 1AA'),
-  organisation('Y90002', 'HARBOUR SURGERY', 'POOLE', 'BH15 1AA', false),
+  organisation('Y90002', 'HARBOUR SURGERY', 'POOLE', 'BH15 1AA', { open: false }),
   organisation('Y90003', 'DOWNLAND MEDICAL CENTRE', 'WINCHESTER', 'SO23 9AA'),
   organisation('Y90004', 'CHALK LANE SURGERY', 'WINCHESTER', 'SO23 8BB'),
   organisation('Y90005', 'MEADOW PRACTICE', 'RINGWOOD', undefined),
@@ -81,7 +67,7 @@ describe('knowledge: OrganisationIndex search', () => {
 
   it('when an open and a closed organisation have the same name, the open one comes first', () => {
     const twins = new OrganisationIndex([
-      organisation('Y90002', 'HARBOUR SURGERY', 'POOLE', 'BH15 1AA', false),
+      organisation('Y90002', 'HARBOUR SURGERY', 'POOLE', 'BH15 1AA', { open: false }),
       organisation('Y90009', 'HARBOUR SURGERY', 'POOLE', 'BH15 2ZZ'),
     ]);
     expect(twins.search('harbour surgery', 5).map((o) => o.code)).to.deep.equal(['Y90009', 'Y90002']);
@@ -89,7 +75,7 @@ describe('knowledge: OrganisationIndex search', () => {
 
   it('when a closed practice matches exactly and open ones only loosely, the closed one still comes first', () => {
     const town = new OrganisationIndex([
-      organisation('Y90002', 'HARBOUR SURGERY', 'POOLE', 'BH15 1AA', false),
+      organisation('Y90002', 'HARBOUR SURGERY', 'POOLE', 'BH15 1AA', { open: false }),
       organisation('Y90011', 'CHALK LANE SURGERY', 'POOLE', 'BH15 3AA'),
       organisation('Y90012', 'HARBOURSIDE MEDICAL CENTRE', 'POOLE', 'BH15 4AA'),
     ]);

@@ -5,9 +5,8 @@ import { createApp, type App, type AppOverrides } from '../../bot/app.js';
 import { memoryDirectory } from '../../bot/storage/lowdbDirectory.js';
 import { memoryRequestStores } from './requests.js';
 import { loadConfig } from '../../bot/config.js';
-import { LowdbQuestionLog, type QuestionLogData } from '../../bot/storage/lowdbQuestionLog.js';
+import { LowdbQuestionLog } from '../../bot/storage/lowdbQuestionLog.js';
 import { cardToText } from '../../cards/flatten.js';
-import { Low, Memory } from 'lowdb';
 
 /** A reply as a person would read it: its text, and every card's text and button titles flattened. */
 export interface Reply {
@@ -21,7 +20,7 @@ export const testNow = new Date('2026-11-21T09:30:00Z');
 
 /** A question log on lowdb's in-memory adapter. */
 export function memoryQuestionLog(): LowdbQuestionLog {
-  return new LowdbQuestionLog(new Low<QuestionLogData>(new Memory(), { unanswered: [], feedback: [] }), 180, () => testNow);
+  return LowdbQuestionLog.inMemory(180, () => testNow);
 }
 
 /** Builds the real app (composition root) on in-memory stores, with silent logs and a fixed clock. */

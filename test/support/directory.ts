@@ -6,6 +6,7 @@ import type { Activity } from 'botbuilder';
 import { expect } from 'chai';
 import { importContacts, importOdsExtract } from '../../bot/directory/imports.js';
 import { memoryDirectory } from '../../bot/storage/lowdbDirectory.js';
+import type { Organisation } from '../../knowledge/organisations.js';
 import { Chat, cardsOf, testNow, type Reply } from './chat.js';
 import { validateCard } from './validateCard.js';
 
@@ -75,4 +76,20 @@ export function contactButton(replies: readonly Reply[], title: string, contactI
     .find((b) => b.title === title && (b.data as Record<string, unknown> | undefined)?.['contact'] === contactId);
   if (!button) throw new Error(`no "${title}" button for contact ${contactId}`);
   return button.data as Record<string, unknown>;
+}
+
+/** A made-up organisation; the last address line is the town, as ODS extracts give it. */
+export function organisation(code: string, name: string, town: string, postcode: string | undefined, more: Partial<Organisation> = {}): Organisation {
+  const pharmacy = code.startsWith('F');
+  return {
+    code,
+    name,
+    kind: pharmacy ? 'pharmacy' : 'gp-practice',
+    address: ['1 TEST STREET', town],
+    postcode,
+    open: true,
+    source: pharmacy ? 'edispensary' : 'epraccur',
+    updatedAt: '2026-03-02T07:30:00.000Z',
+    ...more,
+  };
 }

@@ -4,24 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { memoryDirectory, openLowdbDirectory } from '../../../bot/storage/lowdbDirectory.js';
 import type { Contact, ContactRepository, Organisation, OrganisationRepository } from '../../../knowledge/organisations.js';
+import { organisation } from '../../support/directory.js';
 
 const importedAt = '2026-03-02T07:30:00.000Z';
-
-/** A made-up organisation; the last address line is the town, as ODS extracts give it. */
-function organisation(code: string, name: string, town: string, postcode: string | undefined, more: Partial<Organisation> = {}): Organisation {
-  const pharmacy = code.startsWith('F');
-  return {
-    code,
-    name,
-    kind: pharmacy ? 'pharmacy' : 'gp-practice',
-    address: ['1 TEST STREET', town],
-    postcode,
-    open: true,
-    source: pharmacy ? 'edispensary' : 'epraccur',
-    updatedAt: importedAt,
-    ...more,
-  };
-}
 
 function contact(id: string, odsCode: string, name: string, more: Partial<Contact> = {}): Contact {
   return { id, odsCode, role: 'sponsor', name, email: `${id}@nhs.net`, confirmedAt: importedAt, confirmedBy: 'import', ...more };
