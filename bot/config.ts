@@ -35,6 +35,8 @@ export interface Config {
   readonly odsApi: { readonly baseUrl: string; readonly timeoutMs: number; readonly perSecond: number } | undefined;
   /** Microsoft Graph, for emailing each new request to its RA team's mailbox; undefined leaves email off. */
   readonly graph: GraphConfig | undefined;
+  /** Proactive messages (announcements, reminders) sent per second at most, across all conversations. */
+  readonly broadcastRate: number;
 }
 
 /** An app registration allowed to send mail (Mail.Send, application) as `sender`, and where to reach Entra and Graph. */
@@ -159,6 +161,8 @@ const schema = z.object({
   ),
   REQUEST_RETENTION_DAYS: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(3650).default(90)),
   QUESTION_LOG_DAYS: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(3650).default(180)),
+  // Teams allows a bot about 50 messages a second per tenant; 30 leaves room for replies in conversations.
+  BROADCAST_RATE: z.preprocess(blankToUndefined, z.coerce.number().min(0.1).max(1000).default(30)),
   SHUTDOWN_GRACE_MS: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(120_000).default(10_000)),
 });
 
@@ -192,6 +196,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     questionLogDays: e.QUESTION_LOG_DAYS,
     requestRetentionDays: e.REQUEST_RETENTION_DAYS,
+    broadcastRate: e.BROADCAST_RATE,
     requestKey: e.REQUEST_KEY ? Buffer.from(e.REQUEST_KEY, 'base64') : undefined,
     raAdmins: new Set(splitList(e.RA_ADMINS).map((id) => id.toLowerCase())),
     odsApi: e.ODS_API_URL ? Object.freeze({ baseUrl: e.ODS_API_URL, timeoutMs: e.ODS_API_TIMEOUT_MS, perSecond: e.ODS_API_PER_SECOND }) : undefined,

@@ -8,6 +8,7 @@ const question = z.string().max(500);
 const code = z.string().trim().min(1).max(12);
 const contact = z.string().trim().max(64);
 const field = z.string().max(500).optional();
+const toggle = z.enum(['true', 'false']).optional();
 
 const schema = z.discriminatedUnion('verb', [
   z.object({ verb: z.literal('menu.open'), command: id }),
@@ -40,6 +41,20 @@ const schema = z.discriminatedUnion('verb', [
     // The colleague chosen on the "Assign to someone else" card.
     assignTo: z.string().max(64).optional(),
   }),
+  // Training sessions: the RA team's preview, announce and attendee buttons, and everyone's book and cancel buttons.
+  z.object({
+    verb: z.literal('training.act'),
+    session: z.string().regex(/^TS-[A-Z0-9]{4,12}$/),
+    action: z.enum(['announce', 'edit', 'discard', 'book', 'cancel-booking', 'attendees', 'export', 'cancel-session', 'confirm-cancel-session']),
+    version: z.coerce.number().int().min(1).optional(),
+  }),
+  // The delivery report card's buttons.
+  z.object({ verb: z.literal('broadcast.act'), broadcast: z.string().regex(/^[A-Za-z0-9:._-]{1,120}$/), action: z.enum(['cancel', 'refresh']) }),
+  // Announcement settings: Input.Toggle sends "true" or "false"; an untouched toggle may be missing.
+  z.object({ verb: z.literal('audience.set'), announcements: toggle, sponsor: toggle, raAgent: toggle }),
+  // The date someone's certificates expire, as Care Identity Management shows it; checked as a date on the server.
+  z.object({ verb: z.literal('renewal.save'), expiresOn: z.string().max(40).optional() }),
+  z.object({ verb: z.literal('renewal.stop') }),
 ]);
 
 /** Inputs a card may carry beside its verb: camelCase names only, so "__proto__" and friends never get through. */

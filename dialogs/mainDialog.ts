@@ -16,6 +16,7 @@ import { renderHelpCard, renderWelcomeCard, type MenuEntry } from '../cards/menu
 import { renderClarifyCard } from '../cards/answerCards.js';
 import { mentionsSecret } from '../knowledge/privacy.js';
 import type { FlowId } from '../knowledge/articles.js';
+import type { Submission } from '../cards/submission.js';
 import { codeLikeIn, odsCodeIn, statedCode } from '../knowledge/odsCodes.js';
 import { DirectoryActions, type DirectoryActionsDeps, type DirectorySubmission } from './directoryActions.js';
 import { Faq, type FaqDeps, type FaqSubmission } from './faq.js';
@@ -374,7 +375,8 @@ export class MainDialog extends ComponentDialog {
     return result?.reroute ? step.replaceDialog(routeId) : step.endDialog();
   }
 
-  private async onCard(context: TurnContext, submission: FaqSubmission | DirectorySubmission | RequestSubmission): Promise<void> {
+  private async onCard(context: TurnContext, submission: Submission): Promise<void> {
+    // Outreach verbs (training., broadcast., audience., renewal.) are routed here, each to its own part.
     if (submission.verb.startsWith('org.') || submission.verb.startsWith('contact.')) {
       await this.directoryActions.onCard(context, submission as DirectorySubmission);
     } else if (submission.verb.startsWith('form.') || submission.verb.startsWith('request.')) {
