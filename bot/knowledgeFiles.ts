@@ -6,6 +6,7 @@ import { parseArticles, type Article } from '../knowledge/articles.js';
 import { KnowledgeBase } from '../knowledge/search.js';
 import { parseTrees, type Tree } from '../knowledge/trees.js';
 import { parseForms, type FormDefinition } from '../knowledge/forms.js';
+import { optionLists } from '../knowledge/venues.js';
 import { parseSearchSettings, parseSynonyms } from '../knowledge/searchSettings.js';
 import { parse as parseYaml } from 'yaml';
 
@@ -27,7 +28,7 @@ export async function loadKnowledge(dir: string): Promise<Knowledge> {
   const synonyms = parseSynonyms(await readYaml(dir, 'synonyms'));
   const settings = parseSearchSettings(await readYaml(dir, 'search'), articles);
   const trees = parseTrees(await readYamlFolder(path.join(dir, '..', 'flows'), 'flows'), articles, raTeams.teams.map((t) => t.id));
-  const forms = parseForms(await readYamlFolder(path.join(dir, '..', 'forms'), 'forms'), sources);
+  const forms = parseForms(await readYamlFolder(path.join(dir, '..', 'forms'), 'forms'), sources, optionLists(raTeams));
   const missingForms = articles.filter((a) => a.form !== undefined && !forms.some((f) => f.id === a.form));
   if (missingForms.length > 0) throw new KnowledgeError('articles', missingForms.map((a) => `${a.id}.yaml: form ${a.form ?? ''} is not a form in knowledge/forms`));
   return { sources, raTeams, articles, kb: new KnowledgeBase(articles, synonyms, settings), trees, forms };

@@ -6,7 +6,7 @@ export interface FormCardField {
   readonly id: string;
   /** A heading above this field, starting a group of fields ("Document 1"); empty for none. */
   readonly heading: string;
-  readonly input: 'text' | 'multiline' | 'date' | 'choice';
+  readonly input: 'text' | 'multiline' | 'date' | 'time' | 'number' | 'choice';
   readonly label: string;
   /** A line under the input; empty for none. */
   readonly hint: string;
@@ -19,6 +19,9 @@ export interface FormCardField {
   readonly value: string;
   /** This field's problem, shown under it; empty for none. */
   readonly error: string;
+  /** The range of a number input; unused by other inputs. */
+  readonly min: number;
+  readonly max: number;
 }
 
 /** A request form: its fields, the values so far and each field's problem. */
@@ -36,5 +39,7 @@ export interface FormCardData {
 
 /** The form as an Adaptive Card: each field in its own container, with its hint and its problem just under it. */
 export function renderFormCard(data: FormCardData): AdaptiveCardJson {
-  return bindTemplate(template, { ...data, draft: data.draft ?? '' });
+  // Input.Number takes its value as a number, and none at all when there is none.
+  const fields = data.fields.map((f) => ({ ...f, numberValue: f.input === 'number' && f.value !== '' ? Number(f.value) : null }));
+  return bindTemplate(template, { ...data, fields, draft: data.draft ?? '' });
 }

@@ -1,7 +1,7 @@
 import type { FormCardData, FormCardField } from '../cards/formCard.js';
 import { inputLength, type FormDefinition, type FormField } from '../knowledge/forms.js';
 
-/** The button under every request form. */
+/** The button under every request form; a form may name its own (`submitTitle`). */
 export const formSubmitTitle = 'Send to the RA team';
 
 /**
@@ -24,7 +24,7 @@ export function formCardData(
       .filter((line) => line !== ''),
     problem,
     fields: form.fields.map((field) => cardField(field, own(values, field.id), own(errors, field.id))),
-    submitTitle: formSubmitTitle,
+    submitTitle: form.submitTitle ?? formSubmitTitle,
   };
 }
 
@@ -49,6 +49,8 @@ function cardField(field: FormField, typed: string, error: string): FormCardFiel
     required: field.required,
     maxLength,
     error,
+    min: 0,
+    max: 0,
   };
   switch (field.type) {
     case 'longText':
@@ -63,6 +65,12 @@ function cardField(field: FormField, typed: string, error: string): FormCardFiel
       return { ...base, input: 'text', style: 'Email', options: [], value: typed.slice(0, maxLength) };
     case 'phone':
       return { ...base, input: 'text', style: 'Tel', options: [], value: typed.slice(0, maxLength) };
+    case 'url':
+      return { ...base, input: 'text', style: 'Url', options: [], value: typed.slice(0, maxLength) };
+    case 'time':
+      return { ...base, input: 'time', style: 'Text', options: [], value: /^\d{2}:\d{2}$/.test(typed) ? typed : '' };
+    case 'number':
+      return { ...base, input: 'number', style: 'Text', options: [], min: field.min, max: field.max, value: /^\d{1,7}$/.test(typed) ? typed : '' };
     case 'text':
     case 'odsCode':
     case 'odsCodes':

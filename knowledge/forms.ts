@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { sourceRef } from './articles.js';
 import { ukPhone } from './contactRules.js';
+import { londonDate } from './londonTime.js';
 import { readOdsCode } from './odsCodes.js';
 import { KnowledgeError, parseEach, type SourceCatalogue } from './sources.js';
+import type { OptionLists } from './venues.js';
 
 const id = z
   .string()
@@ -76,7 +78,9 @@ const fieldSchema = z.discriminatedUnion('type', [
   z.object({
     ...common,
     type: z.literal('choice'),
-    options: z.array(z.object({ value: z.string().regex(/^[a-z0-9-]+$/), title: z.string().min(1).max(60) })).min(2).max(12),
+    options: z.array(z.object({ value: z.string().regex(/^[a-z0-9-]+$/), title: z.string().min(1).max(60) })).max(12).default([]),
+    /** Options read from data when the knowledge loads (the RA teams' offices), listed before `options`. */
+    optionsFrom: z.enum(['offices', 'raTeams']).optional(),
   }),
   z.object({ ...common, type: z.literal('yesNo') }),
   z.object({ ...common, type: z.literal('odsCode') }),
@@ -84,6 +88,12 @@ const fieldSchema = z.discriminatedUnion('type', [
   z.object({ ...common, type: z.literal('odsCodes'), maxCodes: z.number().int().min(2).max(20).default(10) }),
   z.object({ ...common, type: z.literal('uuid') }),
   z.object({ ...common, type: z.literal('gphc') }),
+  /** A web address that must start https:// (an online meeting's link). */
+  z.object({ ...common, type: z.literal('url'), maxLength: z.number().int().min(20).max(1000).default(500) }),
+  /** A time of day, HH:MM on the 24-hour clock; what it is a time in (UK time) is for the form's reader to know. */
+  z.object({ ...common, type: z.literal('time') }),
+  /** A whole number from `min` to `max`. */
+  z.object({ ...common, type: z.literal('number'), min: z.number().int().min(0).max(100_000).default(0), max: z.number().int().min(1).max(100_000) }),
 ]);
 
 /**
@@ -104,6 +114,11 @@ const formRule = z.discriminatedUnion('kind', [
 
 const formSchema = z.object({
   id: formId,
+  /**
+   * A request to an RA team (listed under "Raise a request" and filed by the request desk), or something else the same
+   * way of defining forms serves, like an RA team's training session.
+   */
+  purpose: z.enum(['request', 'training-session']).default('request'),
   title: z.string().min(3).max(60),
   /** One sentence for menus: what the form is for. */
   summary: z.string().min(10).max(200),
@@ -114,6 +129,8 @@ const formSchema = z.object({
   /** The request is urgent when this field has one of these values (lost and stolen cards). */
   urgentWhen: condition.optional(),
   fields: z.array(fieldSchema).min(1).max(25),
+  /** The send button's words, when they are not "Send to the RA team". */
+  submitTitle: z.string().min(2).max(40).optional(),
   rules: z.array(formRule).max(10).default([]),
   /** What happens after filing, for the acknowledgement. */
   next: z.string().min(10),
@@ -175,6 +192,12 @@ export function inputLength(field: FormField): number {
       return 20;
     case 'gphc':
       return 12;
+    case 'url':
+      return field.maxLength;
+    case 'time':
+      return 5;
+    case 'number':
+      return String(field.max).length;
   }
 }
 
@@ -280,7 +303,32 @@ function typeChecked(field: FormField, value: string, now: Date): string | { pro
       const digits = value.replace(/\s+/g, '');
       return /^\d{7}$/.test(digits) ? digits : { problem: 'A GPhC registration number is 7 digits.' };
     }
+    case 'url':
+      return checkUrl(field, value);
+    case 'time': {
+      const time = /^([01]?\d|2[0-3]):([0-5]\d)(?::00)?$/.exec(value);
+      return time ? `${(time[1] ?? '').padStart(2, '0')}:${time[2] ?? ''}` : { problem: 'Enter a time on the 24-hour clock, like 09:30 or 14:00.' };
+    }
+    case 'number': {
+      const n = /^\d{1,7}$/.test(value) ? Number(value) : Number.NaN;
+      return Number.isInteger(n) && n >= field.min && n <= field.max ? String(n) : { problem: `Enter a whole number from ${field.min} to ${field.max}.` };
+    }
   }
+}
+
+/** An https address with a real host name; stored as the URL parser writes it. */
+function checkUrl(field: Extract<FormField, { type: 'url' }>, value: string): string | { problem: string } {
+  const problem = { problem: 'Enter the full link, starting with https://' };
+  if (value.length > field.maxLength) return { problem: `Keep the link to ${field.maxLength} characters.` };
+  if (/\s/.test(value)) return problem;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return problem;
+  }
+  if (url.protocol !== 'https:' || !url.hostname.includes('.') || url.username !== '' || url.password !== '') return problem;
+  return url.href;
 }
 
 /** "fa123, A81001 fffff" to "FA123,A81001,FFFFF": each code read as an ODS code, repeats dropped, in the order given. */
@@ -301,7 +349,8 @@ function checkDate(field: Extract<FormField, { type: 'date' }>, value: string, n
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`)) || new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) {
     return { problem: 'Enter a date, like 2026-11-21.' };
   }
-  const today = now.toISOString().slice(0, 10);
+  // "Today" is the UK's: between midnight and 01:00 in summer the UTC date is still yesterday's.
+  const today = londonDate(now);
   if (field.notInFuture && value > today) return { problem: 'This date cannot be in the future.' };
   if (field.notInPast && value < today) return { problem: 'This date cannot be in the past.' };
   if (field.withinMonths !== undefined && value < monthsBefore(now, field.withinMonths)) {
@@ -333,6 +382,7 @@ function yearsBetween(from: string, to: string): number {
 export function describeForm(form: FormDefinition): object {
   return {
     id: form.id,
+    purpose: form.purpose,
     title: form.title,
     summary: form.summary,
     order: form.order,
@@ -370,14 +420,23 @@ const typeRules: Readonly<Record<FieldType, object>> = {
   odsCodes: { format: 'ODS codes (domain.md section 10), separated by commas or spaces', stored: 'upper case, repeats dropped, comma-joined' },
   uuid: { pattern: '^\\d{12}$', stored: 'digits only' },
   gphc: { pattern: '^\\d{7}$', stored: 'digits only' },
+  url: { format: 'https URL with a host name', stored: 'as the URL parser writes it' },
+  time: { format: 'HH:MM, 24-hour clock', stored: 'HH:MM' },
+  number: { format: 'whole number', stored: 'digits, no leading zeros' },
 };
 
 /**
  * Validates form files (already parsed from YAML): the schema, unique ids, and conditions and rules that name real
- * fields and values. Every problem is listed, each with its file.
+ * fields and values. Choices with `optionsFrom` take their options from `lists` (made from the RA team data). Every
+ * problem is listed, each with its file.
  */
-export function parseForms(files: readonly { readonly file: string; readonly data: unknown }[], sources: SourceCatalogue): FormDefinition[] {
-  const { items, problems } = parseEach(files, formSchema);
+export function parseForms(
+  files: readonly { readonly file: string; readonly data: unknown }[],
+  sources: SourceCatalogue,
+  lists?: OptionLists,
+): FormDefinition[] {
+  const { items: parsed, problems } = parseEach(files, formSchema);
+  const items = parsed.map(({ file, item }) => ({ file, item: withListedOptions(item, lists, (p) => problems.push(`${file}: ${p}`)) }));
   const ids = new Set<string>();
   for (const { file, item: form } of items) {
     if (`${form.id}.yaml` !== file.split('/').pop()) problems.push(`${file}: the file name must be ${form.id}.yaml`);
@@ -390,12 +449,34 @@ export function parseForms(files: readonly { readonly file: string; readonly dat
   return items.map((i) => i.item).sort((a, b) => a.order - b.order || a.id.localeCompare(b.id));
 }
 
+/** A form with each `optionsFrom` choice's options read from the lists, data first. */
+function withListedOptions(form: FormDefinition, lists: OptionLists | undefined, problem: (p: string) => void): FormDefinition {
+  if (!form.fields.some((f) => f.type === 'choice' && f.optionsFrom)) return form;
+  const fields = form.fields.map((field): FormField => {
+    if (field.type !== 'choice' || !field.optionsFrom) return field;
+    if (!lists) {
+      problem(`${field.id}.optionsFrom ${field.optionsFrom} needs the RA team data to read its options from`);
+      return field;
+    }
+    const fromData = lists[field.optionsFrom].filter((o) => /^[a-z0-9-]+$/.test(o.value) && o.title.length >= 1 && o.title.length <= 60);
+    const clash = fromData.find((o) => field.options.some((l) => l.value === o.value));
+    if (clash) problem(`${field.id}: the option ${clash.value} is both listed and read from ${field.optionsFrom}`);
+    return { ...field, options: [...fromData, ...field.options] };
+  });
+  return { ...form, fields };
+}
+
 /** What is wrong with one form's fields, conditions and rules, beyond its schema. */
 function formProblems(form: FormDefinition): string[] {
   const problems: string[] = [];
   const byId = new Map<string, FormField>();
   for (const field of form.fields) {
     if (byId.has(field.id)) problems.push(`field ${field.id} is repeated`);
+    // A list read from data may hold one entry (one RA team); one written in the form is a choice only with two.
+    if (field.type === 'choice' && (field.options.length < (field.optionsFrom ? 1 : 2) || field.options.length > 20)) {
+      problems.push(`${field.id} needs ${field.optionsFrom ? 1 : 2} to 20 options${field.optionsFrom ? `, counting those read from ${field.optionsFrom}` : ''}`);
+    }
+    if (field.type === 'number' && field.min >= field.max) problems.push(`${field.id}: min must be below max`);
     byId.set(field.id, field);
     if (field.required && field.requiredWhen) problems.push(`${field.id} has both required and requiredWhen: keep one`);
     for (const r of field.refuse) for (const v of r.values) problems.push(...valueProblems(`${field.id}.refuse`, field, v));

@@ -7,17 +7,21 @@ import { renderFormCard } from '../../cards/formCard.js';
 import type { AdaptiveCardJson } from '../../cards/render.js';
 import { formCardData } from '../../dialogs/formView.js';
 import { checkForm, inputLength, parseForms, type FormDefinition, type FormField } from '../../knowledge/forms.js';
+import { parseRaTeams } from '../../knowledge/raTeams.js';
 import { parseSources } from '../../knowledge/sources.js';
+import { optionLists } from '../../knowledge/venues.js';
 import { validateCard } from '../support/validateCard.js';
 
 const formsDir = fileURLToPath(new URL('../../knowledge/forms', import.meta.url));
 const sources = parseSources(JSON.parse(readFileSync(fileURLToPath(new URL('../../knowledge/data/sources.json', import.meta.url)), 'utf8')) as unknown);
+const raTeams = parseRaTeams(JSON.parse(readFileSync(fileURLToPath(new URL('../../knowledge/data/raTeams.json', import.meta.url)), 'utf8')) as unknown, sources);
 const forms = parseForms(
   readdirSync(formsDir)
     .filter((n) => n.endsWith('.yaml'))
     .sort()
     .map((n) => ({ file: `forms/${n}`, data: parseYaml(readFileSync(path.join(formsDir, n), 'utf8')) as unknown })),
   sources,
+  optionLists(raTeams),
 );
 const now = new Date('2026-11-21T10:00:00Z');
 const problem = 'Please correct the fields marked below.';
@@ -66,7 +70,18 @@ function typedFor(field: FormField): string {
       return '1234';
     case 'gphc':
       return '2012345';
+    case 'url':
+      return 'http://meet.example.org/not-secure';
+    case 'time':
+      return '09:30';
+    case 'number':
+      return String(field.max + 1);
   }
+}
+
+/** An input's value as the form holds it: Input.Number's is a number. */
+function shownValue(value: unknown): unknown {
+  return typeof value === 'number' ? String(value) : value;
 }
 
 function reShown(form: FormDefinition): { card: AdaptiveCardJson; values: Readonly<Record<string, string>>; errors: Readonly<Record<string, string>> } {
@@ -94,7 +109,7 @@ describe('cards: request forms', () => {
           expect(input['value'] ?? '', field.id).to.equal('');
           expect(fieldContainer(card, field.id).some((i) => i['color'] === 'Attention'), field.id).to.equal(false);
         }
-        expect(card.actions).to.deep.equal([{ type: 'Action.Submit', title: 'Send to the RA team', data: { verb: 'form.submit', form: form.id, draft: '' } }]);
+        expect(card.actions).to.deep.equal([{ type: 'Action.Submit', title: form.submitTitle ?? 'Send to the RA team', data: { verb: 'form.submit', form: form.id, draft: '' } }]);
       });
 
       it('the card shows the title and each line of the introduction as its own paragraph', () => {
@@ -111,7 +126,7 @@ describe('cards: request forms', () => {
         expect(Object.keys(errors).length).to.be.at.least(1);
         expect((card.body as Node[]).some((n) => n['text'] === problem && n['color'] === 'Attention')).to.equal(true);
         for (const field of form.fields) {
-          expect(inputOf(card, field.id)['value'], field.id).to.equal(values[field.id]);
+          expect(shownValue(inputOf(card, field.id)['value']), field.id).to.equal(values[field.id]);
           const shown = fieldContainer(card, field.id).filter((i) => i['color'] === 'Attention').map((i) => i['text']);
           expect(shown, field.id).to.deep.equal(errors[field.id] === undefined ? [] : [errors[field.id]]);
         }
@@ -151,6 +166,9 @@ describe('cards: request forms', () => {
       odsCodes: { type: 'Input.Text', style: 'Text' },
       uuid: { type: 'Input.Text', style: 'Text', maxLength: 20 },
       gphc: { type: 'Input.Text', style: 'Text', maxLength: 12 },
+      url: { type: 'Input.Text', style: 'Url', maxLength: 500 },
+      time: { type: 'Input.Time' },
+      number: { type: 'Input.Number' },
     };
     for (const [type, shape] of Object.entries(expected)) {
       it(`${type}`, () => {

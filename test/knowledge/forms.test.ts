@@ -4,10 +4,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { checkForm, describeForm, inputLength, parseForms, type FormCheck, type FormDefinition } from '../../knowledge/forms.js';
+import { parseRaTeams } from '../../knowledge/raTeams.js';
 import { KnowledgeError, parseSources } from '../../knowledge/sources.js';
+import { optionLists } from '../../knowledge/venues.js';
 
 const formsDir = fileURLToPath(new URL('../../knowledge/forms', import.meta.url));
 const sources = parseSources(JSON.parse(readFileSync(fileURLToPath(new URL('../../knowledge/data/sources.json', import.meta.url)), 'utf8')) as unknown);
+const lists = optionLists(parseRaTeams(JSON.parse(readFileSync(fileURLToPath(new URL('../../knowledge/data/raTeams.json', import.meta.url)), 'utf8')) as unknown, sources));
 const files = readdirSync(formsDir)
   .filter((n) => n.endsWith('.yaml'))
   .sort()
@@ -84,6 +87,11 @@ const valid: Readonly<Record<string, { readonly typed: Record<string, unknown>; 
     stored: { fullName: 'Jo Bloggs', uuid: '123456789012', role: 'pharmacist', gphc: '2012345', mobile: '07700900123' },
     urgent: false,
   },
+  'training-session': {
+    typed: { course: 'registration-agent-advanced', venue: 'dorset-poole', date: '2026-12-08', startTime: '9:30', duration: '0180', capacity: '12', bookingDeadline: '2026-12-01', audience: 'sponsors-and-ra-agents', note: 'Bring your smartcard.' },
+    stored: { course: 'registration-agent-advanced', venue: 'dorset-poole', date: '2026-12-08', startTime: '09:30', duration: '180', capacity: '12', bookingDeadline: '2026-12-01', audience: 'sponsors-and-ra-agents', note: 'Bring your smartcard.' },
+    urgent: false,
+  },
   'appoint-sponsor': {
     typed: {
       role: 'sponsor',
@@ -111,7 +119,7 @@ function errorsOf(check: FormCheck): Readonly<Record<string, string>> {
 }
 
 describe('knowledge: request forms', () => {
-  const forms = parseForms(files, sources);
+  const forms = parseForms(files, sources, lists);
   const form = (id: string): FormDefinition => {
     const found = forms.find((f) => f.id === id);
     if (!found) throw new Error(`no form ${id}`);
@@ -123,7 +131,7 @@ describe('knowledge: request forms', () => {
   describe('the shipped forms', () => {
     it('every file in knowledge/forms parses, with at most 25 fields each', () => {
       expect(forms.map((f) => f.id).sort()).to.deep.equal(
-        ['appoint-sponsor', 'general-question', 'id-checks', 'locum-access', 'lost-card', 'modify-user', 'new-user', 'position-assignment', 'replacement-card'],
+        ['appoint-sponsor', 'general-question', 'id-checks', 'locum-access', 'lost-card', 'modify-user', 'new-user', 'position-assignment', 'replacement-card', 'training-session'],
       );
       for (const f of forms) expect(f.fields.length, f.id).to.be.at.most(25);
     });
