@@ -36,6 +36,21 @@ import type { MailerOverrides } from './requests/graphMailer.js';
 import { ConfiguredDesks } from './requests/configuredDesks.js';
 import { RequestDesk } from '../dialogs/requestDesk.js';
 import type { DeskRepository, RequestRepository } from '../dialogs/requests.js';
+import type { AudienceRepository, ScheduleRepository } from '../dialogs/outreach.js';
+import { memoryAudience, openLowdbAudience } from './storage/lowdbAudience.js';
+import { memorySchedule, openLowdbSchedule } from './storage/lowdbSchedule.js';
+import { Scheduler } from './scheduler.js';
+import { AnnouncementSettings } from '../dialogs/announcementSettings.js';
+import { Renewals } from '../dialogs/renewals.js';
+import { Broadcaster } from './broadcast/broadcaster.js';
+import { memoryBroadcasts, openLowdbBroadcasts } from './storage/lowdbBroadcasts.js';
+import { BroadcastActions, broadcastReportActivity } from '../dialogs/broadcastActions.js';
+import type { Broadcasts } from '../dialogs/outreach.js';
+import { Training } from '../dialogs/training.js';
+import type { TrainingRepository } from '../dialogs/trainingSessions.js';
+import { officeVenues } from '../knowledge/venues.js';
+import { memoryTraining, openLowdbTraining } from './storage/lowdbTraining.js';
+import { uploadFile } from './training/fileUpload.js';
 
 /** Replacements for tests: anything not given is built from the config. */
 export interface AppOverrides {
@@ -58,6 +73,12 @@ export interface AppOverrides {
   readonly noMail?: boolean;
   /** Stands in for the network under MSAL and the mail worker's timers. */
   readonly mailer?: MailerOverrides;
+  /** Keeps the outreach stores (audience, schedule, broadcasts) in memory instead of DATA_DIR: tests and throwaway runs. */
+  readonly inMemory?: boolean;
+  /** Stands in for the audience store (tests that count or fail its writes). */
+  readonly audience?: AudienceRepository & { flush?: () => Promise<void> };
+  /** Stands in for the training sessions store (tests that look at what was stored). */
+  readonly training?: TrainingRepository & { flush?: () => Promise<void> };
 }
 
 /** A built app: listen with `start`, stop gracefully with `stop`. */
@@ -69,6 +90,13 @@ export interface App {
   articleIds(): string[];
   /** Runs one turn through the bot, for adapters other than the HTTP one (tests drive it with TestAdapter). */
   readonly handleTurn: (context: TurnContext) => Promise<void>;
+  /** The people proactive messages can reach. */
+  readonly audience: AudienceRepository;
+  /** The stored schedule, and the scheduler that runs it (`start` ticks it; tests call `tick` with their clock). */
+  readonly schedule: ScheduleRepository;
+  readonly scheduler: Scheduler;
+  /** The durable proactive send queue; `drain` resolves once everything due now is sent (tests). */
+  readonly broadcasts: Broadcasts & { drain(): Promise<void> };
   /** Listens on the configured host and port (port 0 picks a free one); resolves with the base URL. */
   start(): Promise<string>;
   /** Stops accepting requests, finishes the turns in flight, flushes the store and closes the server. */
@@ -116,6 +144,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     }),
   );
   const { store: requests, canSeal } = overrides.requests ?? (await openRequestStore(config));
+  const audience = overrides.audience ?? (overrides.inMemory ? memoryAudience() : await openLowdbAudience(path.join(config.dataDir, 'audience.json')));
+  const schedule = overrides.inMemory ? memorySchedule() : await openLowdbSchedule(path.join(config.dataDir, 'schedule.json'));
+  const scheduler = new Scheduler({ schedule, clock, logger });
+  const broadcastStore = overrides.inMemory ? memoryBroadcasts() : await openLowdbBroadcasts(path.join(config.dataDir, 'broadcasts.json'));
   const desks = new ConfiguredDesks(
     overrides.desks ?? (await openLowdbDesks(path.join(config.dataDir, 'desks.json'))),
     config.raDesks,
@@ -127,8 +159,23 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     config.graph && !overrides.noMail
       ? await (await import('./requests/graphMailer.js')).openMailer(config, config.dataDir, logger, clock, overrides.mailer)
       : undefined;
+  // Its own notifier, with the SDK's retries off: the broadcaster paces and retries every request itself.
+  const broadcaster = new Broadcaster({
+    store: broadcastStore,
+    notifier: overrides.notifier ?? new CloudNotifier(adapter, config.auth.appId ?? '', { sdkRetries: false }),
+    clock,
+    logger,
+    rate: config.broadcastRate,
+    renderReport: broadcastReportActivity,
+    onGone: (userId) =>
+      audience.remove(userId).then(
+        () => undefined,
+        (error: unknown) => logger.warn({ errorName: (error as Error).name }, 'could not remove a gone recipient from the audience'),
+      ),
+  });
   const requestDesk = new RequestDesk({
-    forms: knowledge.forms,
+    // Only request forms: the training session form is the training part's.
+    forms: knowledge.forms.filter((f) => f.purpose === 'request'),
     requests,
     desks,
     notifier: overrides.notifier ?? new CloudNotifier(adapter, config.auth.appId ?? ''),
@@ -143,6 +190,28 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     mailRequest: mailer ? (request, labels) => mailer.mailRequest(request, labels) : undefined,
     emailOf: teamsEmail,
   });
+  const announcements = new AnnouncementSettings({ audience, raTeams: knowledge.raTeams, rights, profile, clock, logger });
+  const renewals = new Renewals({ schedule, audience, broadcasts: broadcaster, article: (id) => knowledge.kb.get(id), answers, profile, clock, logger });
+  scheduler.on('renewal-reminder', (job) => renewals.remind(job), { latestOnly: Renewals.latestOnly });
+  const sessionForm = knowledge.forms.find((f) => f.purpose === 'training-session');
+  const trainingStore = overrides.training ?? (overrides.inMemory ? memoryTraining() : await openLowdbTraining(path.join(config.dataDir, 'training.json')));
+  const training = sessionForm
+    ? new Training({
+        form: sessionForm,
+        venues: officeVenues(knowledge.raTeams),
+        teams: knowledge.raTeams.teams,
+        sessions: trainingStore,
+        broadcasts: broadcaster,
+        audience,
+        schedule,
+        rights,
+        clock,
+        logger,
+        newDraftId: randomUUID,
+        uploadFile: (url, content) => uploadFile(url, content),
+      })
+    : undefined;
+  if (training) scheduler.on('session-reminder', (job) => training.onJob(job));
   const main = new MainDialog({
     profile,
     raTeams: knowledge.raTeams,
@@ -158,8 +227,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     directory,
     contactBook,
     requestDesk,
+    broadcastActions: new BroadcastActions({ broadcasts: broadcaster, rights, logger }),
+    announcements,
+    renewals,
+    training,
   });
-  const bot = new AssistantBot({ conversationState, userState, dialogState, main, logger });
+  const bot = new AssistantBot({ conversationState, userState, dialogState, main, logger, audience: announcements, fileConsent: training });
 
   adapter.onTurnError = async (context, error) => {
     const reference = errorReference();
@@ -204,6 +277,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     logger,
     version,
     handleTurn,
+    audience,
+    schedule,
+    scheduler,
+    broadcasts: broadcaster,
     articleIds: () => knowledge.articles.map((a) => a.id),
     start: () =>
       new Promise<string>((resolve, reject) => {
@@ -217,6 +294,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
           // settled, rather than in someone's first search or while the host is checking that the bot is up.
           mailer?.worker.start();
           void purgeRequests();
+          // Catches up on reminders missed while the bot was down, then keeps ticking.
+          void scheduler.start();
+          broadcaster.start();
           purging = setInterval(() => void purgeRequests(), 86_400_000).unref();
           warming = setTimeout(() => {
             organisations.warm?.().catch((error: unknown) => logger.error({ err: error }, 'could not build the organisation search index'));
@@ -227,16 +307,22 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       clearTimeout(warming);
       clearInterval(purging);
       await mailer?.worker.stop();
+      await scheduler.stop();
       const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.race([drain(), grace]);
       server.server.closeAllConnections();
       await closed;
+      await broadcaster.stop();
+      await broadcastStore.flush();
       await storage.flush?.();
       await questionLog.flush?.();
       await organisations.flush?.();
       await contacts.flush?.();
       await requests.flush?.();
+      await audience.flush?.();
+      await schedule.flush();
+      await trainingStore.flush?.();
     },
   };
 }

@@ -1,6 +1,7 @@
 import {
   CardFactory,
   TeamsActivityHandler,
+  type FileConsentCardResponse,
   type MessagingExtensionQuery,
   type MessagingExtensionResponse,
   TurnContext,
@@ -10,6 +11,8 @@ import {
 } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
 import type { MainDialog } from '../dialogs/mainDialog.js';
+import type { AnnouncementSettings } from '../dialogs/announcementSettings.js';
+import type { Training } from '../dialogs/training.js';
 import { turnLogger, type Logger } from '../dialogs/ports.js';
 
 /** What the activity handler needs from the composition root. */
@@ -19,6 +22,10 @@ export interface AssistantBotDeps {
   readonly dialogState: StatePropertyAccessor<DialogState>;
   readonly main: MainDialog;
   readonly logger: Logger;
+  /** Keeps who can be messaged: every personal chat after its turn, forgotten on uninstall. Never throws. */
+  readonly audience?: Pick<AnnouncementSettings, 'capture' | 'removed'>;
+  /** Answers Teams' file consent cards (the attendee list export). */
+  readonly fileConsent?: Pick<Training, 'fileConsentAccept' | 'fileConsentDecline'> | undefined;
 }
 
 /** Teams activity handler: welcome once per conversation, messages and card submits to the main dialog, state saved each turn. */
@@ -35,6 +42,8 @@ export class AssistantBot extends TeamsActivityHandler {
         TurnContext.removeRecipientMention(context.activity);
       }
       await deps.main.run(context, deps.dialogState);
+      // After the dialog, so an organisation saved in this turn is captured with it.
+      await deps.audience?.capture(context);
       await next();
     });
 
@@ -48,8 +57,29 @@ export class AssistantBot extends TeamsActivityHandler {
 
     this.onInstallationUpdateAdd(async (context, next) => {
       await this.welcomeOnce(context);
+      await deps.audience?.capture(context);
       await next();
     });
+
+    this.onInstallationUpdateRemove(async (context, next) => {
+      await deps.audience?.removed(context);
+      await next();
+    });
+
+    this.onMembersRemoved(async (context, next) => {
+      if ((context.activity.membersRemoved ?? []).some((m) => m.id === context.activity.recipient.id)) await deps.audience?.removed(context);
+      await next();
+    });
+  }
+
+  /** The user agreed to receive a file the assistant offered (an attendee list): upload it and show it. */
+  protected override async handleTeamsFileConsentAccept(context: TurnContext, response: FileConsentCardResponse): Promise<void> {
+    if (this.deps.fileConsent) await this.deps.fileConsent.fileConsentAccept(context, response);
+    else await context.sendActivity('That file is no longer available, so nothing was uploaded.');
+  }
+
+  protected override async handleTeamsFileConsentDecline(context: TurnContext, response: FileConsentCardResponse): Promise<void> {
+    if (this.deps.fileConsent) await this.deps.fileConsent.fileConsentDecline(context, response);
   }
 
   /** The compose-box search: finds articles from any chat and inserts the chosen answer card. */

@@ -61,9 +61,9 @@ export class Asker {
     const questionLog = LowdbQuestionLog.inMemory(1, now);
     // Questions are answered from the directory already imported into DATA_DIR; none is created by asking.
     const directory = existsSync(config.dataDir) ? await openLowdbDirectory(config.dataDir) : memoryDirectory();
-    // Asking never files a real request: requests and desks are in memory, with a throwaway key.
+    // Asking never files a real request or reaches the audience: requests (with a throwaway key), desks and outreach stores are in memory.
     const requests = { store: memoryRequests(new AesGcmCipher(randomBytes(32))), canSeal: true };
-    const app = await createApp(config, { storage: new MemoryStorage(), questionLog, directory, requests, desks: memoryDesks(), noMail: true });
+    const app = await createApp(config, { storage: new MemoryStorage(), questionLog, directory, requests, desks: memoryDesks(), noMail: true, inMemory: true });
     return new Asker((conversationId) => new LocalConversation((context) => app.handleTurn(context), { conversationId }));
   }
 

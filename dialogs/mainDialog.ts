@@ -22,9 +22,13 @@ import { DirectoryActions, type DirectoryActionsDeps, type DirectorySubmission }
 import { Faq, type FaqDeps, type FaqSubmission } from './faq.js';
 import { FindContactDialog, type FindContactDeps, type FindContactOptions } from './findContactDialog.js';
 import type { RequestDesk, RequestSubmission } from './requestDesk.js';
+import type { BroadcastActions, BroadcastSubmission } from './broadcastActions.js';
 import { classifyInput, normalise, type GlobalCommand, type TurnInput } from './input.js';
 import { WorkplaceDialog, type WorkplaceDialogDeps } from './workplaceDialog.js';
 import type { FlowResult } from './treeDialog.js';
+import type { AnnouncementSettings, AudienceSubmission } from './announcementSettings.js';
+import type { Training } from './training.js';
+import { RenewalDialog, statesExpiry, type RenewalSubmission, type Renewals } from './renewals.js';
 
 /** A thing the assistant can do, reachable from the menu (when `inMenu`) and by typing one of `commands`. */
 interface Capability extends MenuEntry {
@@ -43,6 +47,14 @@ export interface MainDialogDeps extends WorkplaceDialogDeps, FaqDeps, FindContac
   readonly flows?: readonly GuidedFlow[];
   /** Request forms and the RA desk. */
   readonly requestDesk: RequestDesk;
+  /** Announcements on or off, and the roles some are meant for. */
+  readonly announcements?: AnnouncementSettings | undefined;
+  /** Certificate renewal reminders. */
+  readonly renewals?: Renewals | undefined;
+  /** The delivery report card's Cancel and Refresh. */
+  readonly broadcastActions?: BroadcastActions | undefined;
+  /** Training sessions: announcing them, the dates and bookings. */
+  readonly training?: Training | undefined;
 }
 
 /** A guided flow as the main dialog offers it: its dialog, its title for menus and the phrases that start it. */
@@ -160,8 +172,9 @@ export class MainDialog extends ComponentDialog {
         commands: ['forget me', 'forget my details', 'forget about me', 'forget what you know about me', 'delete my details', 'delete my data', 'clear my details', 'forget my organisation'],
         start: async (step) => {
           await this.deps.profile.delete(step.context);
+          const outreach = await this.forgetOutreach(step.context);
           await step.context.sendActivity(
-            "Done: I've forgotten your organisation and where you work. I'll ask again if an answer depends on them. (Questions I couldn't answer are kept for the RA team without your name.)",
+            `Done: I've forgotten your organisation and where you work.${outreach} I'll ask again if an answer depends on them. (Questions I couldn't answer are kept for the RA team without your name.)`,
           );
           return step.next();
         },
@@ -216,6 +229,9 @@ export class MainDialog extends ComponentDialog {
         commands: ['my requests', 'my request', 'request status', 'where is my request', 'my forms'],
         start: replying((context) => this.deps.requestDesk.myRequests(context)),
       },
+      ...(deps.renewals ? renewalCapabilities(deps.renewals) : []),
+      ...(deps.training ? trainingCapabilities(deps.training) : []),
+      ...(deps.announcements ? announcementCapabilities(deps.announcements) : []),
       {
         id: 'about',
         title: 'About and privacy',
@@ -235,6 +251,7 @@ export class MainDialog extends ComponentDialog {
     ]);
     this.addDialog(new WorkplaceDialog(deps));
     this.addDialog(new FindContactDialog(deps));
+    if (deps.renewals) this.addDialog(new RenewalDialog(deps.renewals));
     this.addDialog(new WaterfallDialog(routeId, [this.route.bind(this), this.afterChild.bind(this)]));
     this.initialDialogId = routeId;
   }
@@ -355,6 +372,11 @@ export class MainDialog extends ComponentDialog {
           await this.deps.requestDesk.show(step.context, shown[1]);
           return step.endDialog();
         }
+        if (this.deps.renewals && statesExpiry(input.text)) {
+          await this.deps.renewals.saveTyped(step.context, input.text);
+          return step.endDialog();
+        }
+        if (this.deps.training && (await this.deps.training.byText(step.context, input.text))) return step.endDialog();
         const lookup = directoryRequest(input.text);
         if (lookup) return step.beginDialog(FindContactDialog.id, lookup);
         const answer = await this.faq.ask(step.context, input.text);
@@ -377,18 +399,146 @@ export class MainDialog extends ComponentDialog {
 
   private async onCard(context: TurnContext, submission: Submission): Promise<void> {
     // Outreach verbs (training., broadcast., audience., renewal.) are routed here, each to its own part.
+    if (submission.verb === 'broadcast.act') {
+      if (this.deps.broadcastActions) await this.deps.broadcastActions.onCard(context, submission satisfies BroadcastSubmission);
+      else await context.sendActivity("Delivery reports aren't available here.");
+      return;
+    }
+    if (this.deps.training && (submission.verb === 'training.act' || (submission.verb === 'form.submit' && submission.form === this.deps.training.formId))) {
+      await this.deps.training.onCard(context, submission);
+      return;
+    }
     if (submission.verb.startsWith('org.') || submission.verb.startsWith('contact.')) {
       await this.directoryActions.onCard(context, submission as DirectorySubmission);
     } else if (submission.verb.startsWith('form.') || submission.verb.startsWith('request.')) {
       await this.deps.requestDesk.onCard(context, submission as RequestSubmission);
+    } else if (submission.verb === 'audience.set' && this.deps.announcements) {
+      await this.deps.announcements.onCard(context, submission as AudienceSubmission);
+    } else if (submission.verb.startsWith('renewal.') && this.deps.renewals) {
+      await this.deps.renewals.onCard(context, submission as RenewalSubmission);
     } else {
       await this.faq.onCard(context, submission as FaqSubmission);
     }
   }
 
+  /** "forget me" also clears announcement settings and roles and cancels renewal reminders; what it could not is said. */
+  private async forgetOutreach(context: TurnContext): Promise<string> {
+    const done: string[] = [];
+    const failed: string[] = [];
+    const attempt = async (what: string, work: (() => Promise<unknown>) | undefined) => {
+      if (!work) return;
+      try {
+        await work();
+        done.push(what);
+      } catch (error) {
+        this.deps.logger.error({ errorName: (error as Error).name }, `forget me: could not clear ${what}`);
+        failed.push(what);
+      }
+    };
+    const { announcements, renewals } = this.deps;
+    await attempt('the roles you told me you hold', announcements && (() => announcements.forget(context)));
+    await attempt('your certificate renewal reminders', renewals && (() => renewals.cancelAll(context.activity.from.id)));
+    const cleared = done.length > 0 ? ` I've also cleared ${done.join(' and ')}.` : '';
+    return failed.length > 0 ? `${cleared} I couldn't clear ${failed.join(' or ')} just now: say **forget me** again in a minute.` : cleared;
+  }
+
   private async sendHelp(context: TurnContext): Promise<void> {
     await sendCard(context, renderHelpCard(this.menu()));
   }
+}
+
+/** Certificate renewal reminders: set (a card, or a typed date), and stop. */
+function renewalCapabilities(renewals: Renewals): Capability[] {
+  return [
+    {
+      id: 'renewals',
+      title: 'Certificate reminders',
+      summary: "Tell me when your smartcard certificates expire and I'll remind you to renew them, 90, 30 and 7 days before.",
+      inMenu: true,
+      commands: [
+        'certificate reminders',
+        'certificate reminder',
+        'renewal reminder',
+        'renewal reminders',
+        'remind me to renew my certificates',
+        'remind me to renew my certs',
+        'remind me to renew my smartcard',
+        'remind me to renew my card',
+        'remind me to renew',
+        'change my renewal date',
+        'my certificate expiry date',
+      ],
+      start: (step) => step.beginDialog(RenewalDialog.id),
+    },
+    {
+      id: 'renewals-stop',
+      title: 'Stop renewal reminders',
+      summary: 'Cancel your certificate renewal reminders.',
+      inMenu: false,
+      commands: ['stop renewal reminders', 'cancel renewal reminders', 'stop certificate reminders', 'cancel certificate reminders', 'no more renewal reminders'],
+      start: replying((context) => renewals.stop(context)),
+    },
+  ];
+}
+
+/** Training dates and bookings for everyone; announcing a session for RA team members. */
+function trainingCapabilities(training: Training): Capability[] {
+  return [
+    {
+      id: 'training',
+      title: 'Training dates',
+      summary: 'RA agent and Sponsor training sessions: see the dates and book a place.',
+      inMenu: true,
+      commands: ['training dates', 'training', 'training sessions', 'training courses', 'upcoming training', 'book training', 'book a training session', 'ra training', 'sponsor training'],
+      start: replying((context) => training.list(context)),
+    },
+    {
+      id: 'my-bookings',
+      title: 'My bookings',
+      summary: 'The training sessions you have booked or are waiting for, and cancelling them.',
+      inMenu: false,
+      commands: ['my bookings', 'my booking', 'my training', 'my training bookings', 'my places'],
+      start: replying((context) => training.myBookings(context)),
+    },
+    {
+      id: 'new-training-session',
+      title: 'New training session',
+      summary: 'For RA team members: announce a training session and take bookings.',
+      inMenu: false,
+      commands: ['new training session', 'announce training', 'announce a training session', 'new training', 'create a training session', 'add a training session'],
+      start: replying((context) => training.openForm(context)),
+    },
+  ];
+}
+
+/** Announcements off and on, and the settings card. */
+function announcementCapabilities(announcements: AnnouncementSettings): Capability[] {
+  return [
+    {
+      id: 'announcements',
+      title: 'Announcement settings',
+      summary: "Choose whether RA teams' announcements (training dates and news) reach you, and tell me if you're a Sponsor or RA agent.",
+      inMenu: false,
+      commands: ['announcement settings', 'announcements', 'my announcements', 'notification settings', 'announcement preferences'],
+      start: replying((context) => announcements.show(context)),
+    },
+    {
+      id: 'announcements-off',
+      title: 'Stop announcements',
+      summary: 'No more announcements; your own bookings, requests and reminders still reach you.',
+      inMenu: false,
+      commands: ['stop announcements', 'unsubscribe', 'turn off announcements', 'no more announcements', 'opt out', 'opt out of announcements', 'mute announcements'],
+      start: replying((context) => announcements.optOut(context)),
+    },
+    {
+      id: 'announcements-on',
+      title: 'Start announcements',
+      summary: "Have RA teams' announcements again.",
+      inMenu: false,
+      commands: ['start announcements', 'subscribe', 'turn on announcements', 'opt in', 'opt in to announcements', 'resubscribe'],
+      start: replying((context) => announcements.optIn(context)),
+    },
+  ];
 }
 
 /** A capability that only replies: it does its work and the router's turn ends. */

@@ -25,7 +25,7 @@ describe('conversation core', () => {
       const third = await chat.send(membersAdded(['bot-1', 'user-1']));
       expect(readAll(first)).to.include("Hello, I'm Smartcard Assistant");
       expect(readAll(first)).to.include('never ask for your passcode');
-      expect(buttonTitles(first)).to.deep.equal(['Ask a question', 'Step-by-step help', 'My RA team', 'Find a contact', 'Raise a request', 'About and privacy']);
+      expect(buttonTitles(first)).to.deep.equal(['Ask a question', 'Step-by-step help', 'My RA team', 'Find a contact', 'Raise a request', 'Certificate reminders', 'Training dates', 'About and privacy']);
       expect(second).to.have.length(0);
       expect(third).to.have.length(0);
     });
@@ -53,7 +53,7 @@ describe('conversation core', () => {
     it('when a user types help, the help card lists only what works today, each with a button', async () => {
       const replies = await new Chat(app).say('help');
       expect(readAll(replies)).to.include('What I can do');
-      expect(buttonTitles(replies)).to.deep.equal(['Ask a question', 'Step-by-step help', 'My RA team', 'Find a contact', 'Raise a request', 'About and privacy']);
+      expect(buttonTitles(replies)).to.deep.equal(['Ask a question', 'Step-by-step help', 'My RA team', 'Find a contact', 'Raise a request', 'Certificate reminders', 'Training dates', 'About and privacy']);
     });
 
     for (const words of ['Help!', 'menu', 'what can you do?', '  HELP  ']) {

@@ -30,8 +30,9 @@ export async function testApp(
   questionLog: LowdbQuestionLog = memoryQuestionLog(),
   overrides: AppOverrides = {},
 ): Promise<App> {
-  const config = loadConfig({ LOG_LEVEL: 'silent', PORT: '0', DATA_DIR: '/nonexistent-unused', ...env });
-  return createApp(config, { storage, questionLog, clock: { now: () => testNow }, directory: memoryDirectory(), ...memoryRequestStores(), ...overrides });
+  // Broadcasts go at the highest rate allowed, so tests that wait for them (`app.broadcasts.drain()`) do not wait on pacing.
+  const config = loadConfig({ LOG_LEVEL: 'silent', PORT: '0', DATA_DIR: '/nonexistent-unused', BROADCAST_RATE: '1000', ...env });
+  return createApp(config, { storage, questionLog, clock: { now: () => testNow }, directory: memoryDirectory(), ...memoryRequestStores(), inMemory: true, ...overrides });
 }
 
 /** One user in one conversation with the bot, driven through the same in-process adapter as the command line. */

@@ -16,7 +16,7 @@ export async function started(env: Record<string, string> = {}, storage?: Storag
     ...(storage ? { storage } : {}),
     ...(logger ? { logger } : {}),
     // The directory lives in DATA_DIR only when a test names one.
-    ...(env['DATA_DIR'] ? {} : { directory: memoryDirectory(), ...memoryRequestStores() }),
+    ...(env['DATA_DIR'] ? {} : { directory: memoryDirectory(), ...memoryRequestStores(), inMemory: true }),
   });
   return { app, url: await app.start() };
 }

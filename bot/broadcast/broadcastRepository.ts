@@ -1,0 +1,63 @@
+import type { Activity, ConversationReference } from 'botbuilder';
+import type { BroadcastReport, BroadcastRequest, DeliveryState } from '../../dialogs/outreach.js';
+
+/** One delivery handed to the worker: marked `sending` in the store until its outcome is recorded. */
+export interface Claim {
+  readonly broadcastId: string;
+  readonly userId: string;
+  readonly reference: Partial<ConversationReference>;
+  /** The message: the same object for every delivery of a broadcast; never changed. */
+  readonly activity: Partial<Activity>;
+  /** Attempts made before this one. */
+  readonly attempts: number;
+}
+
+/**
+ * What happened to a claimed delivery. `pending` puts it back in the queue, due at `nextAttemptAt` (a retry, or a
+ * claim released unsent at shutdown); the rest are final. Only a delivery still `sending` takes an outcome.
+ */
+export interface Outcome {
+  readonly broadcastId: string;
+  readonly userId: string;
+  readonly state: Exclude<DeliveryState, 'sending'>;
+  readonly attempts: number;
+  /** Why the last attempt failed, as a code safe to log (`http-503`, `ECONNRESET`). */
+  readonly error?: string | undefined;
+  readonly nextAttemptAt?: string | undefined;
+}
+
+/** Where a broadcast's report card stands in its author's chat. */
+export interface ReportCard {
+  readonly broadcastId: string;
+  readonly author: NonNullable<BroadcastRequest['author']>;
+  /** The card's activity id once it is posted, for updating it in place. */
+  readonly activityId?: string | undefined;
+  /** `due`: not posted yet; `posted`: being kept up to date; `final`: shows the end; `failed`: the chat refused it. */
+  readonly state: 'due' | 'posted' | 'final' | 'failed';
+}
+
+/**
+ * The durable per-recipient queue. Work is claimed in batches and outcomes recorded in batches, so a 10,000-person
+ * broadcast costs a few writes a second, never one per message. A store shared by several workers (issue 8) gives
+ * claims a lease that expires; the single-process lowdb store instead puts what was in flight back at start-up.
+ */
+export interface BroadcastRepository {
+  /** Writes the broadcast and one delivery per recipient (a person listed twice gets one); the same id again queues nothing. */
+  queue(request: BroadcastRequest, at: string): Promise<{ readonly queued: boolean; readonly report: BroadcastReport }>;
+  /** Up to `limit` pending deliveries due by `now`, fairly across broadcasts, marked `sending` in one write. */
+  claim(limit: number, now: string): Promise<Claim[]>;
+  /** Records outcomes in one write; returns the ids of broadcasts this finished. */
+  record(outcomes: readonly Outcome[], at: string): Promise<string[]>;
+  /** At start-up: deliveries left `sending` by a process that died go back to pending (at least once). How many. */
+  requeueInFlight(at: string): Promise<number>;
+  /** Cancels what is still pending; undefined for an unknown id. */
+  cancel(id: string, at: string): Promise<BroadcastReport | undefined>;
+  report(id: string): Promise<BroadcastReport | undefined>;
+  /** When the next pending delivery is due, or undefined when none is. */
+  nextDueAt(): Promise<string | undefined>;
+  /** Report cards still to post or to bring up to date. */
+  reportCards(): Promise<ReportCard[]>;
+  setReportCard(id: string, card: { readonly activityId?: string | undefined; readonly state: ReportCard['state'] }): Promise<void>;
+  /** Forgets the recipients and message of broadcasts finished before `before` (their counts stay); how many. */
+  prune(before: string): Promise<number>;
+}
