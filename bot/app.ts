@@ -97,6 +97,8 @@ export interface App {
   readonly scheduler: Scheduler;
   /** The durable proactive send queue; `drain` resolves once everything due now is sent (tests). */
   readonly broadcasts: Broadcasts & { drain(): Promise<void> };
+  /** Queues the messages a crash kept from being queued (a place given from a waiting list); `start` runs it. */
+  readonly catchUp: () => Promise<void>;
   /** Listens on the configured host and port (port 0 picks a free one); resolves with the base URL. */
   start(): Promise<string>;
   /** Stops accepting requests, finishes the turns in flight, flushes the store and closes the server. */
@@ -212,6 +214,14 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       })
     : undefined;
   if (training) scheduler.on('session-reminder', (job) => training.onJob(job));
+  const catchUp = async () => {
+    try {
+      const queued = (await training?.resumePromotions()) ?? 0;
+      logger.debug({ queued }, 'waiting-list promotions checked');
+    } catch (error) {
+      logger.error({ err: error }, 'could not check the waiting-list promotions');
+    }
+  };
   const main = new MainDialog({
     profile,
     raTeams: knowledge.raTeams,
@@ -281,6 +291,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     schedule,
     scheduler,
     broadcasts: broadcaster,
+    catchUp,
     articleIds: () => knowledge.articles.map((a) => a.id),
     start: () =>
       new Promise<string>((resolve, reject) => {
@@ -296,6 +307,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
           void purgeRequests();
           // Catches up on reminders missed while the bot was down, then keeps ticking.
           void scheduler.start();
+          void catchUp();
           broadcaster.start();
           purging = setInterval(() => void purgeRequests(), 86_400_000).unref();
           warming = setTimeout(() => {

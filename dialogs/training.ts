@@ -11,7 +11,7 @@ import { cardActivity, sendCard } from './cardReply.js';
 import { formCardData } from './formView.js';
 import type { Audience, AudienceRepository, Broadcasts, ScheduledJob, ScheduleRepository } from './outreach.js';
 import { turnLogger, type Clock, type Logger } from './ports.js';
-import { placesLeft, waitingPosition, type NewSession, type Person, type TrainingRepository, type TrainingSession, type Venue } from './trainingSessions.js';
+import { placesLeft, waitingPosition, type Booking, type NewSession, type Person, type TrainingRepository, type TrainingSession, type Venue } from './trainingSessions.js';
 import {
   announcementCard,
   attendeesCard,
@@ -482,7 +482,12 @@ export class Training {
     }
     const session = result.session;
     turnLogger(context, this.deps.logger).info({ session: id, was: result.was, promoted: result.promoted !== undefined }, 'training booking cancelled');
-    if (result.promoted) await this.tellPromoted(context, session, result.promoted.booking.userId, result.promoted.booking.reference, result.promoted.number);
+    if (result.promoted) {
+      await this.tellPromoted(session, result.promoted.booking).catch((error: unknown) =>
+        // The place is theirs either way, in their "my bookings"; the message is queued again at the next start.
+        turnLogger(context, this.deps.logger).error({ err: error, session: session.id }, 'could not queue the message to the person given a place'),
+      );
+    }
     await context.sendActivity(
       result.was === 'booked'
         ? `Done: I've cancelled your place on ${sessionTitle(session)} (${formatLondon(session.startsAt)}).${session.state === 'announced' ? ' Say **training dates** to book another.' : ''}`
@@ -490,20 +495,31 @@ export class Training {
     );
   }
 
-  /** Tells the person a freed place went to; their message is queued by id, so it goes once. */
-  private async tellPromoted(context: TurnContext, session: TrainingSession, userId: string, reference: Partial<ConversationReference>, number: number): Promise<void> {
-    const card = bookingCard(session, this.team(session.teamId), userId, `A place came up: you're booked on ${session.courseTitle}`);
-    try {
-      await this.deps.broadcasts.queue({
-        id: `promote:${session.id}:${userId}:${number}`,
-        title: `Place given from the waiting list: ${sessionTitle(session)}`,
-        activity: cardActivity(renderSessionCard(card)),
-        recipients: [{ userId, reference }],
-      });
-    } catch (error) {
-      // The place is theirs either way; it shows in their "my bookings".
-      turnLogger(context, this.deps.logger).error({ err: error, session: session.id }, 'could not queue the message to the person given a place');
+  /**
+   * Tells the person a freed place went to. The message's id comes from the stored booking, so it is queued once
+   * however often this runs: after each cancellation, and at start-up for any the process died before queueing.
+   */
+  private async tellPromoted(session: TrainingSession, booking: Booking & { readonly promotedAt: string }): Promise<void> {
+    const card = bookingCard(session, this.team(session.teamId), booking.userId, `A place came up: you're booked on ${session.courseTitle}`);
+    await this.deps.broadcasts.queue({
+      id: `promote:${session.id}:${booking.userId}:${booking.promotedAt}`,
+      title: `Place given from the waiting list: ${sessionTitle(session)}`,
+      activity: cardActivity(renderSessionCard(card)),
+      recipients: [{ userId: booking.userId, reference: booking.reference }],
+    });
+  }
+
+  /** Queues any place-came-up message a crash kept from being queued; those already queued are not sent again. */
+  async resumePromotions(): Promise<number> {
+    let queued = 0;
+    for (const session of await this.deps.sessions.list({ states: ['announced'], startsAfter: this.now() })) {
+      for (const booking of session.bookings) {
+        if (booking.status !== 'booked' || booking.promotedAt === undefined) continue;
+        await this.tellPromoted(session, { ...booking, promotedAt: booking.promotedAt });
+        queued++;
+      }
     }
+    return queued;
   }
 
   private async export(context: TurnContext, session: TrainingSession): Promise<void> {

@@ -83,7 +83,7 @@ export type CancelBookingResult =
       readonly kind: 'cancelled';
       readonly was: 'booked' | 'waiting';
       readonly session: TrainingSession;
-      readonly promoted?: { readonly booking: Booking; readonly number: number } | undefined;
+      readonly promoted?: { readonly booking: Booking & { readonly promotedAt: string }; readonly number: number } | undefined;
     }
   | { readonly kind: 'not-booked' | 'missing' | 'started' };
 
@@ -158,11 +158,11 @@ export function cancelIn(session: TrainingSession | undefined, userId: string, n
   if (!mine) return { result: { kind: 'not-booked' } };
   if (now >= session.startsAt && session.state === 'announced') return { result: { kind: 'started' } };
   let bookings = session.bookings.filter((b) => b.userId !== userId);
-  let promoted: { booking: Booking; number: number } | undefined;
+  let promoted: { booking: Booking & { promotedAt: string }; number: number } | undefined;
   const next = bookings.find((b) => b.status === 'waiting');
   // Only a live session hands on places: a cancelled one has nothing to give.
   if (mine.status === 'booked' && next && session.state === 'announced') {
-    const booking: Booking = { ...next, status: 'booked', promotedAt: now };
+    const booking = { ...next, status: 'booked' as const, promotedAt: now };
     bookings = bookings.map((b) => (b === next ? booking : b));
     promoted = { booking, number: session.promotions + 1 };
   }

@@ -376,6 +376,16 @@ describe('training sessions: RA teams announce them, staff book places', () => {
       expect(mine.flatMap((r) => r.buttons).map((b) => b.title)).to.deep.equal(['Cancel my booking']);
     });
 
+    it('asking about training in words answers from the knowledge base, whose Training dates button lists the sessions to book', async () => {
+      const id = await announced();
+      const zoe = new Person(app, 'zoe', 'Zoe Asker');
+      const answer = await zoe.say('when is the next RAA training session');
+      expect(readAll(answer)).to.include('CIS smartcard training for RA agents and Sponsors');
+      const dates = await zoe.pressButton(answer, 'Training dates');
+      expect(readAll(dates)).to.include(`Registration Agent Advanced (${id})`);
+      expect(dates.flatMap((r) => r.buttons).map((b) => b.title)).to.include('Book a place');
+    });
+
     it('anyone can book from "training dates", and can type "book TS-..." instead of pressing', async () => {
       const id = await announced();
       const zoe = new Person(app, 'zoe', 'Zoe Never-Announced');
@@ -413,6 +423,24 @@ describe('training sessions: RA teams announce them, staff book places', () => {
       const after = await store.get(id);
       expect(after?.bookings.filter((b) => b.status === 'booked')).to.have.length(10);
       expect(after?.bookings.filter((b) => b.status === 'waiting')).to.have.length(89);
+    });
+
+    it('when the bot stopped between giving a freed place and queueing its message, the person is told at the next start, once', async () => {
+      const id = await announced({ capacity: '1' });
+      const [first, second] = [new Person(app, 'first', 'First Booker'), new Person(app, 'second', 'Second Booker')];
+      await first.press({ verb: 'training.act', session: id, action: 'book' });
+      await second.press({ verb: 'training.act', session: id, action: 'book' });
+      // The store gives the place on, and the process dies before the message is queued.
+      const cancelled = await store.cancelBooking(id, 'first', clock.now().toISOString());
+      expect(cancelled.kind === 'cancelled' && cancelled.promoted?.booking.userId).to.equal('second');
+      notifier.sent.length = 0;
+      await app.catchUp();
+      await app.catchUp();
+      await app.broadcasts.drain();
+      const told = sentTo(notifier, 'personal-second');
+      expect(told).to.have.length(1);
+      expect(told[0]?.text).to.include("A place came up: you're booked on Registration Agent Advanced");
+      expect(notifier.sent.filter((s) => s.kind === 'send')).to.have.length(1);
     });
 
     it('leaving the waiting list moves the others up and gives nobody a place', async () => {
