@@ -38,7 +38,7 @@ export class Faq {
     private readonly deps: FaqDeps,
     private readonly flows: ReadonlyMap<FlowId, { readonly title: string; readonly startsFrom: (words: string) => boolean }>,
     /** Request forms by id, for answers that offer one. */
-    private readonly forms: ReadonlyMap<string, { readonly title: string }> = new Map(),
+    private readonly forms: ReadonlyMap<string, { readonly title: string; readonly command: string }> = new Map(),
   ) {}
 
   /** Answers a typed question; returns the flow to start when a guided flow handles the matched article. */
@@ -153,7 +153,7 @@ export class Faq {
         question,
         feedback: true,
         walkThrough: this.walkThrough(article),
-        request: article.form && this.forms.has(article.form) ? [{ id: `form.${article.form}`, title: this.forms.get(article.form)?.title ?? '' }] : [],
+        request: [article.form && this.forms.get(article.form)].flatMap((offer) => (offer ? [{ id: offer.command, title: offer.title }] : [])),
         local: await localContacts(this.deps, context, article.contacts),
       }),
     );

@@ -93,7 +93,10 @@ export class MainDialog extends ComponentDialog {
       this.addDialog(flow.dialog);
     }
     this.flows = flows;
-    this.faq = new Faq(deps, new Map(flows.map((f) => [f.id, f] as const)), new Map(deps.requestDesk.forms.map((f) => [f.id, f] as const)));
+    // What an answer's `form:` offers: a request form opens; the training session form's readers want the dates.
+    const offers = new Map<string, { title: string; command: string }>(deps.requestDesk.forms.map((f) => [f.id, { title: f.title, command: `form.${f.id}` }]));
+    if (deps.training) offers.set(deps.training.formId, { title: 'Training dates', command: 'training' });
+    this.faq = new Faq(deps, new Map(flows.map((f) => [f.id, f] as const)), offers);
     this.directoryActions = new DirectoryActions(deps);
     this.capabilities = [
       {

@@ -34,7 +34,7 @@ const articleSchema = z.object({
   regional: z.partialRecord(z.enum(areas), z.string().min(10)).optional(),
   followUps: z.array(id).max(4).default([]),
   flow: z.enum(flowIds).optional(),
-  /** A request form the answer offers as a button (the form's id in knowledge/forms). */
+  /** A form the answer offers as a button (its id in knowledge/forms): a request form opens; the training session form offers "Training dates". */
   form: id.optional(),
   /** The local roles the answer tells people to ask: the reader's own organisation's contacts in them are shown. */
   contacts: z.array(z.enum(contactRoles)).default([]),
