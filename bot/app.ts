@@ -44,6 +44,7 @@ import { AnnouncementSettings } from '../dialogs/announcementSettings.js';
 import { Renewals } from '../dialogs/renewals.js';
 import { Broadcaster } from './broadcast/broadcaster.js';
 import { memoryBroadcasts, openLowdbBroadcasts } from './storage/lowdbBroadcasts.js';
+import type { BroadcastRepository } from './broadcast/broadcastRepository.js';
 import { BroadcastActions, broadcastReportActivity } from '../dialogs/broadcastActions.js';
 import type { Broadcasts } from '../dialogs/outreach.js';
 import { Training } from '../dialogs/training.js';
@@ -79,6 +80,8 @@ export interface AppOverrides {
   readonly audience?: AudienceRepository & { flush?: () => Promise<void> };
   /** Stands in for the training sessions store (tests that look at what was stored). */
   readonly training?: TrainingRepository & { flush?: () => Promise<void> };
+  /** Stands in for the broadcast queue's store (tests that fail its writes). */
+  readonly broadcastStore?: BroadcastRepository & { flush(): Promise<void> };
 }
 
 /** A built app: listen with `start`, stop gracefully with `stop`. */
@@ -149,7 +152,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const audience = overrides.audience ?? (overrides.inMemory ? memoryAudience() : await openLowdbAudience(path.join(config.dataDir, 'audience.json')));
   const schedule = overrides.inMemory ? memorySchedule() : await openLowdbSchedule(path.join(config.dataDir, 'schedule.json'));
   const scheduler = new Scheduler({ schedule, clock, logger });
-  const broadcastStore = overrides.inMemory ? memoryBroadcasts() : await openLowdbBroadcasts(path.join(config.dataDir, 'broadcasts.json'));
+  const broadcastStore = overrides.broadcastStore ?? (overrides.inMemory ? memoryBroadcasts() : await openLowdbBroadcasts(path.join(config.dataDir, 'broadcasts.json')));
   const desks = new ConfiguredDesks(
     overrides.desks ?? (await openLowdbDesks(path.join(config.dataDir, 'desks.json'))),
     config.raDesks,
@@ -181,6 +184,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     requests,
     desks,
     notifier: overrides.notifier ?? new CloudNotifier(adapter, config.auth.appId ?? ''),
+    broadcasts: broadcaster,
+    audience,
     directory,
     rights,
     profile,

@@ -9,6 +9,7 @@ import type { RaRights } from '../knowledge/raRights.js';
 import type { RaTeam } from '../knowledge/raTeams.js';
 import { mentionsSecret } from '../knowledge/privacy.js';
 import { formCardData } from './formView.js';
+import type { AudienceRepository, Broadcasts } from './outreach.js';
 import { turnLogger, type Clock, type Logger, type Notifier } from './ports.js';
 import { masked, type Actor, type AuditEntry, type DeskRepository, type RaRequest, type RequestRepository, type RequestStatus } from './requests.js';
 import type { UserProfile } from './userProfile.js';
@@ -21,7 +22,12 @@ export interface RequestDeskDeps {
   readonly forms: readonly FormDefinition[];
   readonly requests: RequestRepository;
   readonly desks: DeskRepository;
+  /** Desk cards: posted and updated in place, so they need the activity id the send gives back. */
   readonly notifier: Notifier;
+  /** Messages to requesters: queued durably, so a Bot Connector failure delays them rather than losing them. */
+  readonly broadcasts: Broadcasts;
+  /** Where the requester is now: their personal chat as last seen, fresher than the one they filed from. */
+  readonly audience: Pick<AudienceRepository, 'get'>;
   readonly directory: Directory;
   readonly rights: RaRights;
   readonly profile: StatePropertyAccessor<UserProfile>;
@@ -390,9 +396,12 @@ export class RequestDesk {
     }
   }
 
-  /** Tells the requester what changed, in their own chat. */
+  /**
+   * Tells the requester what changed, in their own chat, through the send queue: it retries while Teams is down.
+   * The id is the request's version after the change, so a turn run again cannot tell them twice.
+   */
   private async tellRequester(context: TurnContext, request: RaRequest, entry: AuditEntry): Promise<void> {
-    if (!request.requesterConversation) return;
+    const log = turnLogger(context, this.deps.logger);
     const said: Record<AuditEntry['action'], string> = {
       filed: 'has been sent',
       assigned: `is being worked on by ${request.assignee?.name ?? entry.by.name}`,
@@ -407,10 +416,28 @@ export class RequestDesk {
     // A question comes with a box to answer it in, from the requester's own chat.
     const message = entry.action === 'asked' ? cardActivity(renderRequestCard(this.question(request, entry.note ?? ''))) : MessageFactory.text(text);
     try {
-      await this.deps.notifier.send(request.requesterConversation, message);
+      const reference = (await this.whereIs(request.requester.id, log)) ?? request.requesterConversation;
+      if (!reference) return;
+      await this.deps.broadcasts.queue({
+        id: `request:${request.reference}:${request.version}`,
+        title: `Update on ${request.reference}`,
+        activity: message,
+        recipients: [{ userId: request.requester.id, reference }],
+      });
     } catch (error) {
-      turnLogger(context, this.deps.logger).error({ err: error, reference: request.reference }, 'could not tell the requester');
+      log.error({ err: error, reference: request.reference }, 'could not queue the message to the requester');
       await context.sendActivity(`I couldn't message the requester about ${request.reference} just now; the change itself is saved.`);
+    }
+  }
+
+  /** The requester's personal chat as last seen, or undefined (not seen since, or the audience can't be read). */
+  private async whereIs(userId: string, log: Logger): Promise<RaRequest['requesterConversation']> {
+    try {
+      return (await this.deps.audience.get(userId))?.reference;
+    } catch (error) {
+      // The chat they filed from still reaches them.
+      log.warn({ err: error }, 'could not read the audience; telling the requester where they filed from');
+      return undefined;
     }
   }
 

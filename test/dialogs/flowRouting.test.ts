@@ -11,6 +11,10 @@ import { RaRights } from '../../knowledge/raRights.js';
 import { Directory } from '../../knowledge/directory.js';
 import { memoryDirectory } from '../../bot/storage/lowdbDirectory.js';
 import { RequestDesk } from '../../dialogs/requestDesk.js';
+import { Broadcaster } from '../../bot/broadcast/broadcaster.js';
+import { memoryBroadcasts } from '../../bot/storage/lowdbBroadcasts.js';
+import { memoryAudience } from '../../bot/storage/lowdbAudience.js';
+import { broadcastReportActivity } from '../../dialogs/broadcastActions.js';
 import { memoryRequestStores } from '../support/requests.js';
 import type { FlowId } from '../../knowledge/articles.js';
 import type { UserProfile } from '../../dialogs/userProfile.js';
@@ -40,6 +44,9 @@ async function conversationWithFlow(flowId: FlowId): Promise<LocalConversation> 
     requests: requestStores.requests.store,
     desks: requestStores.desks,
     notifier: requestStores.notifier,
+    // Never started here: no request is worked in these tests.
+    broadcasts: new Broadcaster({ store: memoryBroadcasts(), notifier: requestStores.notifier, clock: { now: () => testNow }, logger: memoryLogger(), rate: 30, renderReport: broadcastReportActivity }),
+    audience: memoryAudience(),
     directory,
     rights: new RaRights(knowledge.raTeams, new Set()),
     profile,

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { MemoryStorage, type Activity, type TurnContext } from 'botbuilder';
-import type { App } from '../../bot/app.js';
+import type { App, AppOverrides } from '../../bot/app.js';
+import { memoryBroadcasts } from '../../bot/storage/lowdbBroadcasts.js';
 import { cardToText } from '../../cards/flatten.js';
 import type { RaRequest } from '../../dialogs/requests.js';
 import { cardsOf, memoryQuestionLog, readAll, testApp, testNow, type Reply } from '../support/chat.js';
@@ -49,18 +50,23 @@ const adminAlone: Who = { ...admin, conversationId: 'personal-robin', conversati
 const scwMemberAlone: Who = { ...scwMember, conversationId: 'personal-kim', conversationType: 'personal' };
 const outsider: Who = { userId: 'outsider', name: 'Mallory Outsider', aadObjectId: outsiderId, conversationId: deskThread, conversationType: 'channel' };
 
-/** A chat as one named person that keeps every card the bot sends it. */
+/**
+ * A chat as one named person that keeps every card the bot sends it. Each turn ends once the messages it queued for
+ * others (the requester's updates, through the send queue) have gone, as they would a moment later in Teams.
+ */
 class Person extends RecordingChat {
   constructor(
     sent: unknown[],
-    app: App,
+    private readonly app: App,
     private readonly who: Who,
   ) {
     super(sent, app, { userId: who.userId, aadObjectId: who.aadObjectId, conversationId: who.conversationId, conversationType: who.conversationType });
   }
 
-  override send(activity: Partial<Activity>): Promise<Reply[]> {
-    return super.send({ from: { id: this.who.userId, name: this.who.name, aadObjectId: this.who.aadObjectId }, ...activity });
+  override async send(activity: Partial<Activity>): Promise<Reply[]> {
+    const replies = await super.send({ from: { id: this.who.userId, name: this.who.name, aadObjectId: this.who.aadObjectId }, ...activity });
+    await this.app.broadcasts.drain();
+    return replies;
   }
 
   /** Presses a desk button on the card posted as `replyToId`, as Teams sends it (the card's id in replyToId). */
@@ -133,7 +139,7 @@ describe('raising requests and working them on the RA desk', () => {
   });
 
   /** The real app (RA_ADMINS = the admin, scw's members = the member) on the seeded directory and in-memory stores. */
-  async function start(options: { stores?: Stores; requests?: Stores['requests'] } = {}): Promise<{
+  async function start(options: { stores?: Stores; requests?: Stores['requests']; overrides?: AppOverrides } = {}): Promise<{
     app: App;
     stores: Stores;
     notifier: RecordingNotifier;
@@ -147,6 +153,7 @@ describe('raising requests and working them on the RA desk', () => {
       knowledgeDir: knowledge.dataDir,
       ...stores,
       ...(options.requests ? { requests: options.requests } : {}),
+      ...options.overrides,
     });
     // TestAdapter drops updates to activities of earlier turns: watch them on the turn instead, as Teams would show them.
     const app: App = {
@@ -186,8 +193,8 @@ describe('raising requests and working them on the RA desk', () => {
   }
 
   /** SCW's desk set by the admin, and a stolen-card report filed to it; the desk card as posted. */
-  async function filedToDesk(seen: Parameters<typeof begin>[0]) {
-    const started = await begin(seen);
+  async function filedToDesk(seen: Parameters<typeof begin>[0], options: Parameters<typeof start>[0] = {}) {
+    const started = await begin(seen, options);
     await started.as(admin).say('make this the RA desk for scw');
     const sam = started.as(requester);
     await sam.pressButton(await openLostCardForm(sam), 'Send to the RA team', lostCardInputs);
@@ -463,6 +470,16 @@ describe('raising requests and working them on the RA desk', () => {
       expect(told[0]?.text).to.equal(`Update on **RA-000001** (${lostCardTitle}): it is being worked on by Robin Admin.`);
     });
 
+    scenario('when the requester has written since from a new personal chat (the app reinstalled), the update goes to that chat, not the one they filed from', async (seen) => {
+      const { as, stores, notifier, deskCard, deskCardId } = await filedToDesk(seen);
+      const newChat = 'conv-1-reinstalled';
+      expect(readAll(await as({ ...requester, conversationId: newChat }).say('my requests'))).to.include('**RA-000001**');
+      await as(admin).pressOn(deskCardId, buttonData(deskCard, 'Assign to me'));
+      expect((await stored(stores)).requesterConversation?.conversation?.id, 'the request still holds where it was filed from').to.equal(requesterConversation);
+      expect(sentTo(notifier, requesterConversation)).to.deep.equal([]);
+      expect(sentTo(notifier, newChat).map((t) => t.text)).to.deep.equal([`Update on **RA-000001** (${lostCardTitle}): it is being worked on by Robin Admin.`]);
+    });
+
     scenario('when a desk action is pressed without replyToId, the changed card is sent as a reply instead', async (seen) => {
       const { as, stores, updates, deskCard } = await filedToDesk(seen);
       const replies = await as(admin).press(buttonData(deskCard, 'Assign to me'));
@@ -596,13 +613,38 @@ describe('raising requests and working them on the RA desk', () => {
       expect(request.deskCard).to.equal(undefined);
     });
 
-    scenario('when telling the requester fails after a desk action, the RA member is told the change is saved but the message failed', async (seen) => {
-      const { as, stores, notifier, deskCard, deskCardId } = await filedToDesk(seen);
+    scenario('when Teams is down as a desk action tells the requester, the message waits in the send queue and reaches them once Teams is back', async (seen) => {
+      // A clock the test moves, so the queue's retry comes due without waiting.
+      let now = testNow;
+      const { as, app, stores, notifier, deskCard, deskCardId } = await filedToDesk(seen, { overrides: { clock: { now: () => now } } });
       notifier.failing = true;
+      const text = readAll(await as(admin).pressOn(deskCardId, buttonData(deskCard, 'Assign to me')));
+      expect(text, 'queued, so nothing is lost: no warning').not.to.include("I couldn't message the requester");
+      expect(text).not.to.include(apology);
+      const assigned = await stored(stores);
+      expect(assigned.status).to.equal('assigned');
+      expect(sentTo(notifier, requesterConversation)).to.deep.equal([]);
+      const waiting = await app.broadcasts.report(`request:RA-000001:${assigned.version}`);
+      expect(waiting?.counts).to.include({ pending: 1, sent: 0, failed: 0 });
+
+      notifier.failing = false;
+      now = new Date(testNow.getTime() + 60_000);
+      await app.broadcasts.drain();
+      const told = sentTo(notifier, requesterConversation);
+      expect(told.map((t) => t.text)).to.deep.equal([`Update on **RA-000001** (${lostCardTitle}): it is being worked on by Robin Admin.`]);
+      expect((await app.broadcasts.report(`request:RA-000001:${assigned.version}`))?.counts).to.include({ pending: 0, sent: 1 });
+    });
+
+    scenario('when the send queue cannot be written as a desk action tells the requester, the RA member is told the change is saved but the requester was not told', async (seen) => {
+      // The real queue, except that queueing fails (a full disk).
+      const broken = memoryBroadcasts();
+      broken.queue = () => Promise.reject(new Error('disk full'));
+      const { as, stores, notifier, deskCard, deskCardId } = await filedToDesk(seen, { overrides: { broadcastStore: broken } });
       const text = readAll(await as(admin).pressOn(deskCardId, buttonData(deskCard, 'Assign to me')));
       expect(text).to.include("I couldn't message the requester about RA-000001 just now; the change itself is saved.");
       expect(text).not.to.include(apology);
       expect((await stored(stores)).status).to.equal('assigned');
+      expect(sentTo(notifier, requesterConversation)).to.deep.equal([]);
     });
 
     scenario('when the request store cannot write, the user is told nothing has been sent, and never "Sent:"', async (seen) => {

@@ -27,16 +27,39 @@ interface Received {
   readonly body: { text?: string; attachments?: { content: unknown }[] };
 }
 
-/** A loopback stand-in for the Bot Connector: accepts posts and updates, hands out activity ids, records them. */
-async function connector(): Promise<{ url: string; received: Received[]; close: () => Promise<void> }> {
+/**
+ * A loopback stand-in for the Bot Connector: accepts posts and updates, hands out activity ids, records them.
+ * `arrival` resolves with the first request from `from` on that matches, as soon as it comes (the send queue posts
+ * the requester's updates just after the turn that queued them).
+ */
+async function connector(): Promise<{
+  url: string;
+  received: Received[];
+  arrival: (from: number, match: (r: Received) => boolean) => Promise<Received>;
+  close: () => Promise<void>;
+}> {
   const received: Received[] = [];
+  const waiting: { match: (r: Received) => boolean; resolve: (r: Received) => void }[] = [];
+  const arrival = (from: number, match: (r: Received) => boolean) =>
+    new Promise<Received>((resolve) => {
+      const found = received.slice(from).find(match);
+      if (found) resolve(found);
+      else waiting.push({ match, resolve });
+    });
   let count = 0;
   const server: Server = createServer((req: IncomingMessage, res) => {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
     req.on('end', () => {
       const url = decodeURIComponent(req.url ?? '');
-      received.push({ method: req.method ?? '', path: url, body: body ? (JSON.parse(body) as Received['body']) : {} });
+      const request: Received = { method: req.method ?? '', path: url, body: body ? (JSON.parse(body) as Received['body']) : {} };
+      received.push(request);
+      for (const waiter of [...waiting]) {
+        if (waiter.match(request)) {
+          waiting.splice(waiting.indexOf(waiter), 1);
+          waiter.resolve(request);
+        }
+      }
       res.writeHead(200, { 'content-type': 'application/json', connection: 'close' });
       // The roster answers who a member is, with the email Teams holds for them.
       const member = /\/members\/([^/]+)$/.exec(url);
@@ -45,7 +68,7 @@ async function connector(): Promise<{ url: string; received: Received[]; close: 
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/`, received, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return { url: `http://127.0.0.1:${port}/`, received, arrival, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
 async function requestsList(dataDir: string, key: string): Promise<{ reference: string; status: string; fields: Record<string, string>; requester: { email?: string } }[]> {
@@ -119,16 +142,17 @@ describe('a lost-card report over HTTP, to the RA desk and back', () => {
     expect(replyText(refused.body)).to.include('Only members of the RA team this request went to can act on RA-000001');
     expect((await requestsList(dataDir, key))[0]?.status).to.equal('open');
 
+    const toRequester = (r: Received) => r.method === 'POST' && r.path.includes('personal-requester');
     const before = teams.received.length;
     await act(admin, 'ra-admin', 'assign', 1);
-    const told = teams.received.slice(before).find((r) => r.method === 'POST' && r.path.includes('personal-requester'));
-    expect(told?.body.text).to.include('RA-000001').and.include('is being worked on by Robin RA');
+    const told = await teams.arrival(before, toRequester);
+    expect(told.body.text).to.include('RA-000001').and.include('is being worked on by Robin RA');
     expect(teams.received.slice(before).some((r) => r.method === 'PUT' && r.path.includes('activities/posted-1'))).to.equal(true);
 
     const done = teams.received.length;
     await act(admin, 'ra-admin', 'complete', 2, 'Card cancelled; replacement ready to collect at Canford House.');
-    const completed = teams.received.slice(done).find((r) => r.method === 'POST' && r.path.includes('personal-requester'));
-    expect(completed?.body.text).to.include('has been completed').and.include('replacement ready to collect');
+    const completed = await teams.arrival(done, toRequester);
+    expect(completed.body.text).to.include('has been completed').and.include('replacement ready to collect');
     expect((await requestsList(dataDir, key))[0]?.status).to.equal('completed');
   });
 });

@@ -19,7 +19,8 @@ export class RecordingNotifier implements Notifier {
   failing = false;
 
   send(reference: Partial<ConversationReference>, activity: Partial<Activity>): Promise<string | undefined> {
-    if (this.failing) return Promise.reject(new Error('the Bot Connector is down'));
+    // As the Bot Connector answers when it is down: a 503, which the send queue retries.
+    if (this.failing) return Promise.reject(Object.assign(new Error('the Bot Connector is down'), { statusCode: 503 }));
     const activityId = `proactive-${++this.count}`;
     this.sent.push({ kind: 'send', conversationId: reference.conversation?.id ?? '', activityId, activity });
     return Promise.resolve(activityId);
