@@ -1,11 +1,13 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { DateTime } from 'luxon';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { importContacts, importOdsExtract } from '../../bot/directory/imports.js';
 import { openLowdbDirectory } from '../../bot/storage/lowdbDirectory.js';
@@ -14,6 +16,13 @@ import { openLowdbDirectory } from '../../bot/storage/lowdbDirectory.js';
 const playgroundTool = fileURLToPath(new URL('../../dist/bot/tools/playground.js', import.meta.url));
 const chromeBin = process.env['CHROME_BIN'] ?? '/usr/bin/chromium';
 const loopbackHosts = new Set(['localhost', '127.0.0.1', '[::1]']);
+const london = 'Europe/London';
+
+/** "GMT" or "BST": what the UK calls its time at that moment, as the platform's time zone data has it. */
+function ukZoneName(at: DateTime): string {
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: london, timeZoneName: 'short' }).formatToParts(at.toJSDate());
+  return parts.find((part) => part.type === 'timeZoneName')?.value ?? '';
+}
 
 // The launcher switches off the playground's IMDS probe; this namespace (loopback only) guarantees nothing leaves even if that fails.
 // Bot, playground and Chromium share it; --pid --kill-child and setpriv's parent-death signal mean no child outlives mocha.
@@ -92,6 +101,8 @@ describe('Smartcard Assistant in the Microsoft 365 Agents Playground (browser)',
     profileDir = mkdtempSync(path.join(os.tmpdir(), 'sa-e2e-profile-'));
     const [botPort, playgroundPort] = await freePorts(2);
     await seedDirectory(path.join(work, 'data'));
+    // The playground's own user: an RA admin, so the RA team's journeys (announcing training) can be driven too.
+    writeFileSync(path.join(work, '.m365agentsplayground.yml'), playgroundConfig());
     stack = spawn('setpriv', [...isolate, 'sh', '-c', bringUpLoopback, 'sh', process.execPath, playgroundTool], {
       // A scratch cwd: no developer .env or .m365agentsplayground.yml can change what is tested.
       cwd: work,
@@ -102,6 +113,8 @@ describe('Smartcard Assistant in the Microsoft 365 Agents Playground (browser)',
         HOST: '127.0.0.1',
         DATA_DIR: path.join(work, 'data'),
         M365_AGENTS_PLAYGROUND_LOGFILE: path.join(work, 'playground.log'),
+        M365_AGENTS_PLAYGROUND_CONFIG_PATH: path.join(work, '.m365agentsplayground.yml'),
+        RA_ADMINS: playgroundUser.aadObjectId,
         LOG_LEVEL: 'silent',
         NODE_ENV: 'test',
         // Blank, not absent, so nothing inherited turns on Bot Framework auth, which the playground cannot satisfy here.
@@ -206,6 +219,31 @@ describe('Smartcard Assistant in the Microsoft 365 Agents Playground (browser)',
     await compose.press('Enter');
   }
 
+  function messages(text: string): Locator {
+    return page.locator('div:has(> [aria-label="Message header"])').filter({ hasText: text });
+  }
+
+  /** Like `replyCard`, for a plain message. */
+  async function replyMessage(text: string, action: () => Promise<void>): Promise<Locator> {
+    const seen = await messages(text).count();
+    await action();
+    const message = messages(text).nth(seen);
+    await message.waitFor();
+    return message;
+  }
+
+  /** Picks an option of a card's compact choice (a Fluent combobox). */
+  async function choose(card: Locator, label: RegExp, option: string): Promise<void> {
+    await card.getByRole('combobox', { name: label }).click();
+    await page.getByRole('option', { name: option, exact: true }).click();
+  }
+
+  /** Types a date into a card's date picker, which reads typed dates the US way ("December 12, 2026") when it loses focus. */
+  async function typeDate(input: Locator, date: DateTime): Promise<void> {
+    await input.fill(date.setLocale('en-US').toFormat('LLLL d, yyyy'));
+    await input.blur();
+  }
+
   it('when I open the playground, the welcome card appears with its buttons', async () => {
     const welcome = await openPlayground();
     await button(welcome, 'My RA team').waitFor();
@@ -305,7 +343,137 @@ describe('Smartcard Assistant in the Microsoft 365 Agents Playground (browser)',
     await button(leaf, 'Yes, sorted').click();
     await page.getByText("Good, glad that's sorted.").first().waitFor();
   });
+
+  it('when I, an RA admin, fill in "new training session" and press Preview, I see it in UK time; Announce sends it to me and reports delivery; then I book it from "training dates" and see it in "my bookings"', async () => {
+    await openPlayground();
+    const form = await replyCard('New training session', () => type('new training session'));
+    // Three weeks ahead, booking closing a week before, so the journey works whatever day it runs.
+    const today = DateTime.now().setZone(london).startOf('day');
+    const day = today.plus({ weeks: 3 });
+    const startsAt = day.set({ hour: 10, minute: 0 });
+    await choose(form, /^Course/, 'Registration Agent Advanced');
+    await choose(form, /^Where/, 'Poole, Canford House');
+    await typeDate(form.getByLabel(/^Date/), day);
+    // The time picker takes typing too, and shows it in the browser's 12-hour form ("10:00 AM").
+    const time = form.getByLabel(/^Start time/);
+    await time.fill('10:00');
+    await time.blur();
+    await form.getByLabel(/^How long/).fill('90');
+    await form.getByLabel(/^Places/).fill('12');
+    await typeDate(form.getByLabel(/^Last day to book/), today.plus({ weeks: 2 }));
+    await choose(form, /^Who to tell/, 'Everyone who uses the assistant');
+
+    const preview = await replyCard('Preview: nothing has been sent yet.', () => button(form, 'Preview').click());
+    const when = `${startsAt.toFormat('cccc d LLLL yyyy')}, 10:00 (${ukZoneName(startsAt)})`;
+    const previewText = await preview.innerText();
+    expect(previewText).to.include('Training: Registration Agent Advanced');
+    expect(previewText).to.include(when);
+    expect(previewText).to.include(`1 hour 30 minutes, until 11:30 (${ukZoneName(startsAt)})`);
+    expect(previewText).to.include('Canford House');
+    expect(previewText).to.include('12 of 12');
+    expect(previewText).to.include(today.plus({ weeks: 2 }).toFormat('cccc d LLLL yyyy'));
+    // This chat is the only one the bot has seen, so the audience is the playground's user.
+    expect(previewText).to.include('It will go to 1 person');
+    await button(preview, 'Discard').waitFor();
+
+    // Announce: the reply, the announcement itself (the playground's user is its audience, so it arrives here, sent
+    // through the playground's connector) and the delivery report, posted at once and brought up to date in place.
+    const reports = await cards('Delivery report').count();
+    const ack = await replyMessage('Announced TS-', () => button(preview, 'Announce').click());
+    const id = /Announced (TS-[A-Z0-9]+)/.exec(await ack.innerText())?.[1] ?? '';
+    expect(await ack.innerText()).to.include(`it is going to 1 person, a few a second. I'll post a delivery report here as it goes. It is listed under training dates for anyone to book. Say attendees ${id} to see who is coming.`);
+    const announcement = cards(`Reference ${id}.`).first();
+    await announcement.waitFor();
+    const announced = await announcement.innerText();
+    expect(announced).to.include('Training: Registration Agent Advanced');
+    expect(announced).to.include(when);
+    expect(announced).not.to.include('Preview');
+    await button(announcement, 'Book a place').waitFor();
+    const report = cards('Delivery report').nth(reports);
+    await report.getByText('Finished: sent to 1 of 1', { exact: true }).waitFor();
+    const reportText = await report.innerText();
+    expect(reportText).to.include(`Training: Registration Agent Advanced, ${startsAt.toFormat('d LLL')}`);
+    expect(reportText).to.match(/Sent\s+1\s+Failed\s+0\s+No longer reachable\s+0\s+Still to send\s+0/);
+    expect(await cards('Delivery report').count(), 'one report card, updated in place').to.equal(reports + 1);
+
+    // Its intro, not its heading: the announcement and the menus mention "training dates" too.
+    const list = await replyCard('Times are UK time. Anyone can book any session', () => type('training dates'));
+    const listed = await list.innerText();
+    expect(listed).to.include(`Registration Agent Advanced (${id})`);
+    expect(listed).to.include(when);
+    const booked = await replyCard('Booked: Registration Agent Advanced', () => button(list, 'Book a place').click());
+    const bookedText = await booked.innerText();
+    expect(bookedText).to.include('You have a place.');
+    expect(bookedText).to.include('11 of 12');
+    await button(booked, 'Cancel my booking').waitFor();
+
+    const mine = await replyCard('Your training bookings', () => type('my bookings'));
+    const mineText = await mine.innerText();
+    expect(mineText).to.include(`Registration Agent Advanced (${id})`);
+    expect(mineText).to.include(when);
+    expect(mineText).to.include('You have a place.');
+    await button(mine, 'Cancel my booking').waitFor();
+  });
+
+  it('when I say "certificate reminders" and enter the date my certificates expire, I am told the days I will be reminded', async () => {
+    await openPlayground();
+    const ask = await replyCard('Certificate renewal reminders', () => type('certificate reminders'));
+    // Far enough ahead that every reminder is still to come.
+    const expires = DateTime.now().setZone(london).startOf('day').plus({ days: 200 });
+    await typeDate(ask.getByLabel(/^My certificates expire on/), expires);
+    const saved = await replyMessage('Saved: your certificates expire on', () => button(ask, 'Remind me').click());
+    const text = await saved.innerText();
+    const long = (date: DateTime) => date.toFormat('cccc d LLLL yyyy');
+    expect(text).to.include(`Saved: your certificates expire on ${long(expires)}.`);
+    expect(text).to.include(
+      `I'll remind you here at 9am on ${long(expires.minus({ days: 90 }))} (90 days before), ${long(expires.minus({ days: 30 }))} (30 days before) ` +
+        `and ${long(expires.minus({ days: 7 }))} (7 days before), with how to renew them yourself.`,
+    );
+    expect(text).to.include(`If they run out anyway, I'll tell you what to do on ${long(expires.plus({ days: 1 }))}.`);
+    expect(text).to.include('Say stop renewal reminders to cancel them.');
+  });
 });
+
+/**
+ * Who the playground says is typing. Its built-in user's object id (…-0000000000020) is one digit too long to be a GUID,
+ * which RA_ADMINS rightly refuses, so the playground is given a config file whose user has a well-formed one.
+ */
+const playgroundUser = { id: 'user-id-0', name: 'Alex Wilber', aadObjectId: '00000000-0000-0000-0000-000000000020' } as const;
+
+/** The playground's built-in config (its `defaultConfigFileContent`, version 0.1.1), with `playgroundUser` as the current user. */
+function playgroundConfig(): string {
+  const others = ['Megan Bowen', 'Adele Vance', 'Isaiah Langer', 'Patti Fernandez', 'Lynne Robbins'];
+  // YAML lines of one user, each starting with `first` then `rest` (list items start "- ").
+  const user = (id: string, name: string, aadObjectId: string, first: string, rest: string) => {
+    const [givenName = '', surname = ''] = name.split(' ');
+    const email = `${givenName.toLowerCase()}${surname.charAt(0).toLowerCase()}@example.com`;
+    return [`id: ${id}`, `name: ${name}`, `userPrincipleName: ${email}`, `aadObjectId: ${aadObjectId}`, `givenName: ${givenName}`, `surname: ${surname}`, `email: ${email}`]
+      .map((line, i) => `${i === 0 ? first : rest}${line}`)
+      .join('\n');
+  };
+  return `version: "0.1.1"
+tenantId: 00000000-0000-0000-0000-0000000000001
+bot:
+  id: 00000000-0000-0000-0000-00000000000011
+  name: Test Bot
+currentUser:
+${user(playgroundUser.id, playgroundUser.name, playgroundUser.aadObjectId, '  ', '  ')}
+users:
+${others.map((name, i) => user(`user-id-${i + 1}`, name, `00000000-0000-0000-0000-00000000002${i + 1}`, '  - ', '    ')).join('\n')}
+personalChat:
+  id: ${randomUUID()}
+groupChat:
+  id: ${randomUUID()}
+  name: Group Chat
+team:
+  id: team-id
+  name: My Team
+  aadGroupId: 00000000-0000-0000-0000-000000000031
+  channels:
+    - id: channel-announcements-id
+      name: Announcements
+`;
+}
 
 /** The fictional fixture organisations and contacts, imported the way an RA team would, before the bot starts. */
 async function seedDirectory(dataDir: string): Promise<void> {
