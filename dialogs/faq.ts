@@ -7,6 +7,7 @@ import type { Article, FlowId } from '../knowledge/articles.js';
 import { mentionsSecret, redact } from '../knowledge/privacy.js';
 import type { KnowledgeBase } from '../knowledge/search.js';
 import { areaNamedIn } from '../knowledge/workplace.js';
+import { articleAnswer } from './articleCard.js';
 import { localContacts, type LocalContactsDeps } from './localContacts.js';
 import { recordOutcome } from './outcome.js';
 import { turnLogger, type Clock, type Logger, type QuestionLog } from './ports.js';
@@ -135,7 +136,6 @@ export class Faq {
 
   private async sendAnswer(context: TurnContext, article: Article, question: string, confidence: number): Promise<void> {
     const profile = await this.deps.profile.get(context, {});
-    const rendered = this.deps.answers.render(article, { workplace: profile.workplace, namedArea: areaNamedIn(question) });
     const followUps = article.followUps.flatMap((id) => {
       const next = this.deps.kb.get(id);
       return next ? [{ id: next.id, title: next.title }] : [];
@@ -143,12 +143,7 @@ export class Faq {
     await sendCard(
       context,
       renderAnswerCard({
-        id: article.id,
-        title: article.title,
-        answer: rendered.text,
-        regional: rendered.regional,
-        areaUnknown: rendered.areaUnknown && !profile.workplace,
-        sourceLine: rendered.sourceLine,
+        ...articleAnswer(this.deps.answers, article, profile, areaNamedIn(question)),
         followUps,
         question,
         feedback: true,

@@ -9,6 +9,7 @@ import type { AnswerContext, AnswerRenderer } from '../knowledge/answers.js';
 import type { Article } from '../knowledge/articles.js';
 import { areas, workplaceKinds, type Area, type WorkplaceKind } from '../knowledge/workplace.js';
 import { isPersonal } from './announcementSettings.js';
+import { articleAnswer } from './articleCard.js';
 import { cardActivity, sendCard } from './cardReply.js';
 import type { AudienceRepository, Broadcasts, ScheduledJob, ScheduleRepository } from './outreach.js';
 import { turnLogger, type Clock, type Logger } from './ports.js';
@@ -299,16 +300,10 @@ export class Renewals {
     const article = this.deps.article(id);
     if (!article) return;
     const profile = await this.deps.profile.get(context, {});
-    const rendered = this.deps.answers.render(article, { workplace: profile.workplace });
     await sendCard(
       context,
       renderAnswerCard({
-        id: article.id,
-        title: article.title,
-        answer: rendered.text,
-        regional: rendered.regional,
-        areaUnknown: rendered.areaUnknown && !profile.workplace,
-        sourceLine: rendered.sourceLine,
+        ...articleAnswer(this.deps.answers, article, profile),
         followUps: [],
         question: '',
         feedback: false,

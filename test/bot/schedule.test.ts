@@ -6,6 +6,7 @@ import { mock } from 'node:test';
 import { Scheduler } from '../../bot/scheduler.js';
 import { memorySchedule, openLowdbSchedule, type LowdbSchedule } from '../../bot/storage/lowdbSchedule.js';
 import type { ScheduledJob, ScheduleRepository } from '../../dialogs/outreach.js';
+import { FakeClock } from '../support/clocks.js';
 import { memoryLogger } from '../support/memoryLogger.js';
 
 const at = (iso: string) => new Date(iso).toISOString();
@@ -91,17 +92,6 @@ describe('LowdbSchedule on a file', () => {
   });
 });
 
-/** A clock the test moves by hand. */
-class FakeClock {
-  constructor(private time: number) {}
-  now(): Date {
-    return new Date(this.time);
-  }
-  set(iso: string): void {
-    this.time = Date.parse(iso);
-  }
-}
-
 describe('Scheduler', () => {
   let schedule: LowdbSchedule;
   let clock: FakeClock;
@@ -111,7 +101,7 @@ describe('Scheduler', () => {
 
   beforeEach(() => {
     schedule = memorySchedule();
-    clock = new FakeClock(Date.parse('2026-11-30T08:59:00Z'));
+    clock = new FakeClock('2026-11-30T08:59:00Z');
     ran = [];
     logs.entries.length = 0;
     scheduler = new Scheduler({ schedule, clock, logger: logs });

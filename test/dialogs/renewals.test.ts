@@ -14,20 +14,10 @@ import { cardToText } from '../../cards/flatten.js';
 import { memoryAudience } from '../../bot/storage/lowdbAudience.js';
 import { memorySchedule } from '../../bot/storage/lowdbSchedule.js';
 import { Chat, cardsOf, memoryQuestionLog, readAll, testApp, testNow } from '../support/chat.js';
+import { FakeClock } from '../support/clocks.js';
 import { RecordingNotifier } from '../support/requests.js';
 import { memoryLogger } from '../support/memoryLogger.js';
 import { validateCard } from '../support/validateCard.js';
-
-/** A clock the test moves by hand; it starts at the shared test time, Saturday 21 November 2026, 09:30 GMT. */
-class FakeClock {
-  private time = testNow.getTime();
-  now(): Date {
-    return new Date(this.time);
-  }
-  set(iso: string): void {
-    this.time = Date.parse(iso);
-  }
-}
 
 async function renewalApp(clock: FakeClock, notifier = new RecordingNotifier(), more: Parameters<typeof testApp>[3] = {}): Promise<App> {
   return testApp({}, new MemoryStorage(), memoryQuestionLog(), { clock, notifier, ...more });
@@ -48,7 +38,7 @@ describe('certificate renewal reminders', () => {
   let notifier: RecordingNotifier;
 
   beforeEach(async () => {
-    clock = new FakeClock();
+    clock = new FakeClock(testNow);
     notifier = new RecordingNotifier();
     app = await renewalApp(clock, notifier);
   });
@@ -253,7 +243,7 @@ describe('renewal reminders across a restart', () => {
     testApp({ DATA_DIR: dir }, new MemoryStorage(), memoryQuestionLog(), { clock, notifier, inMemory: false });
 
   it('when the bot was down at the due time, the reminder is sent at start, once; a crash before it was marked done sends nothing twice', async () => {
-    const clock = new FakeClock();
+    const clock = new FakeClock(testNow);
     const first = await onDisk(clock, new RecordingNotifier());
     await new Chat(first, { userId: 'u-amy' }).say('my certificates expire on 15 January 2027');
     await first.stop();

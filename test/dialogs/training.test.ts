@@ -9,6 +9,8 @@ import { memoryTraining } from '../../bot/storage/lowdbTraining.js';
 import { cardToText } from '../../cards/flatten.js';
 import { Chat, cardsOf, memoryQuestionLog, readAll, testApp, testNow, type Reply } from '../support/chat.js';
 import { expectValidCards, knowledgeWithMembers } from '../support/directory.js';
+import { formFields } from '../support/forms.js';
+import { FakeClock } from '../support/clocks.js';
 import { RecordingNotifier } from '../support/requests.js';
 
 const dorsetMemberId = '5d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
@@ -16,17 +18,6 @@ const scwMemberId = '7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d';
 const adminId = '3f2b8c1d-5e6a-4b7c-8d9e-0a1b2c3d4e5f';
 const poole = 'Canford House, Discovery Court, 551-553 Wallisdown Road, Poole, BH12 5AG';
 const onlyTeam = 'Only RA team members can announce training sessions, so nothing has been saved.';
-
-/** A clock the test moves by hand; it starts at the shared test time, Saturday 21 November 2026, 09:30 GMT. */
-class FakeClock {
-  private time = testNow.getTime();
-  now(): Date {
-    return new Date(this.time);
-  }
-  set(iso: string): void {
-    this.time = Date.parse(iso);
-  }
-}
 
 /** Someone in their own personal chat with the bot, under their own name. */
 class Person extends Chat {
@@ -65,21 +56,6 @@ function button(replies: readonly Reply[], title: string): Record<string, unknow
   return found.data as Record<string, unknown>;
 }
 
-/** The form card's inputs by id, each with its value and the problem shown under it. */
-function formFields(replies: readonly Reply[]): Map<string, { value: unknown; error: string; input: Record<string, unknown> }> {
-  const card = cardsOf(replies).at(-1) as { body?: { type?: string; items?: Record<string, unknown>[] }[] } | undefined;
-  const fields = new Map<string, { value: unknown; error: string; input: Record<string, unknown> }>();
-  for (const container of card?.body ?? []) {
-    if (container.type !== 'Container') continue;
-    const items = container.items ?? [];
-    const input = items.find((i) => typeof i['id'] === 'string');
-    if (!input) continue;
-    const error = items.find((i) => i['type'] === 'TextBlock' && i['color'] === 'Attention');
-    fields.set(String(input['id']), { value: input['value'], error: error ? String(error['text']) : '', input });
-  }
-  return fields;
-}
-
 /** The text of what the broadcaster sent to one person's chat (new messages only, not report updates). */
 function sentTo(notifier: RecordingNotifier, conversationId: string): { text: string; buttons: { title: string; data: unknown }[]; card: unknown }[] {
   return notifier.sent
@@ -114,7 +90,7 @@ describe('training sessions: RA teams announce them, staff book places', () => {
   after(() => removeKnowledge());
 
   beforeEach(async () => {
-    clock = new FakeClock();
+    clock = new FakeClock(testNow);
     notifier = new RecordingNotifier();
     store = memoryTraining();
     app = await testApp({ RA_ADMINS: adminId }, new MemoryStorage(), memoryQuestionLog(), { clock, notifier, training: store, knowledgeDir });

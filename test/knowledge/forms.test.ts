@@ -7,6 +7,7 @@ import { checkForm, describeForm, inputLength, parseForms, type FormCheck, type 
 import { parseRaTeams } from '../../knowledge/raTeams.js';
 import { KnowledgeError, parseSources } from '../../knowledge/sources.js';
 import { optionLists } from '../../knowledge/venues.js';
+import { badForm } from '../support/forms.js';
 
 const formsDir = fileURLToPath(new URL('../../knowledge/forms', import.meta.url));
 const sources = parseSources(JSON.parse(readFileSync(fileURLToPath(new URL('../../knowledge/data/sources.json', import.meta.url)), 'utf8')) as unknown);
@@ -458,20 +459,13 @@ describe('knowledge: request forms', () => {
   });
 
   describe('parseForms refuses a bad definition, naming the file and the problem', () => {
-    const base = () => ({
-      id: 'bad',
-      title: 'A bad form',
-      summary: 'A form for these tests only.',
-      order: 50,
-      next: 'Nothing happens next.',
-      sources: ['seed:000_ae3953f2dc3337d3.txt'],
-      fields: [
+    const base = () =>
+      badForm([
         { id: 'kind', type: 'choice', label: 'Kind', required: true, options: [{ value: 'a', title: 'A' }, { value: 'b', title: 'B' }] },
         { id: 'name', type: 'text', label: 'Name' },
         { id: 'from', type: 'date', label: 'From' },
         { id: 'until', type: 'date', label: 'Until' },
-      ],
-    });
+      ]);
     const parse = (data: object, file = 'forms/bad.yaml') => () => parseForms([{ file, data }], sources);
     const withField = (extra: object) => ({ ...base(), fields: [...base().fields, extra] });
 

@@ -6,6 +6,7 @@ import { checkForm, describeForm, parseForms, type FormDefinition } from '../../
 import { parseRaTeams } from '../../knowledge/raTeams.js';
 import { KnowledgeError, parseSources } from '../../knowledge/sources.js';
 import { officeVenues, optionLists } from '../../knowledge/venues.js';
+import { badForm } from '../support/forms.js';
 
 const read = (relative: string) => readFileSync(fileURLToPath(new URL(relative, import.meta.url)), 'utf8');
 const sources = parseSources(JSON.parse(read('../../knowledge/data/sources.json')) as unknown);
@@ -93,18 +94,10 @@ describe('knowledge: the training session form', () => {
   });
 
   it('a number field needs min below max; a written choice needs two options', () => {
-    const bad = {
-      id: 'bad',
-      title: 'A bad form',
-      summary: 'A form for these tests only.',
-      order: 50,
-      next: 'Nothing happens next.',
-      sources: ['seed:000_ae3953f2dc3337d3.txt'],
-      fields: [
-        { id: 'places', type: 'number', label: 'Places', min: 10, max: 5 },
-        { id: 'pick', type: 'choice', label: 'Pick', options: [{ value: 'a', title: 'A' }] },
-      ],
-    };
+    const bad = badForm([
+      { id: 'places', type: 'number', label: 'Places', min: 10, max: 5 },
+      { id: 'pick', type: 'choice', label: 'Pick', options: [{ value: 'a', title: 'A' }] },
+    ]);
     expect(() => parseForms([{ file: 'forms/bad.yaml', data: bad }], sources))
       .to.throw(KnowledgeError)
       .that.satisfies((e: KnowledgeError) => e.message.includes('places: min must be below max') && e.message.includes('pick needs 2 to 20 options'));

@@ -5,6 +5,7 @@ import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@az
 import type { GraphConfig } from '../../bot/config.js';
 import type { Clock } from '../../dialogs/ports.js';
 import type { Schedule } from '../../bot/requests/mailOutbox.js';
+import { TimerQueue } from './clocks.js';
 
 /**
  * The authority the tests configure (GRAPH_AUTHORITY_URL). MSAL accepts only https authorities, so it is a name
@@ -173,7 +174,7 @@ export class StandInNetworkClient implements INetworkModule {
 /** A clock and a timer that move only when told: `advance` fires whatever falls due, in order. */
 export class FakeTime {
   #now: number;
-  #timers: { at: number; callback: () => void; cancelled: boolean }[] = [];
+  readonly #timers = new TimerQueue();
 
   constructor(start: string) {
     this.#now = Date.parse(start);
@@ -181,30 +182,20 @@ export class FakeTime {
 
   readonly clock: Clock = { now: () => new Date(this.#now) };
 
-  readonly schedule: Schedule = (callback, delayMs) => {
-    const timer = { at: this.#now + delayMs, callback, cancelled: false };
-    this.#timers.push(timer);
-    return () => {
-      timer.cancelled = true;
-    };
-  };
+  readonly schedule: Schedule = (callback, delayMs) => this.#timers.add(this.#now + delayMs, callback);
 
   /** Milliseconds from now until each timer still waiting. */
   get waiting(): number[] {
-    return this.#timers.filter((t) => !t.cancelled).map((t) => t.at - this.#now);
+    return this.#timers.pending.map((at) => at - this.#now);
   }
 
   /** Moves time on by `ms`, firing due timers as their moment comes. */
   advance(ms: number): void {
     const until = this.#now + ms;
-    for (;;) {
-      const due = this.#timers.filter((t) => !t.cancelled && t.at <= until).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      due.cancelled = true;
+    for (let due = this.#timers.takeDue(until); due; due = this.#timers.takeDue(until)) {
       this.#now = Math.max(this.#now, due.at);
       due.callback();
     }
     this.#now = until;
-    this.#timers = this.#timers.filter((t) => !t.cancelled);
   }
 }
