@@ -80,6 +80,8 @@ export interface AppOverrides {
   readonly audience?: AudienceRepository & { flush?: () => Promise<void> };
   /** Stands in for the training sessions store (tests that look at what was stored). */
   readonly training?: TrainingRepository & { flush?: () => Promise<void> };
+  /** Stands in for the schedule store (tests that restart the app on the same schedule). */
+  readonly schedule?: ScheduleRepository & { flush(): Promise<void> };
   /** Stands in for the broadcast queue's store (tests that fail its writes). */
   readonly broadcastStore?: BroadcastRepository & { flush(): Promise<void> };
 }
@@ -150,7 +152,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   );
   const { store: requests, canSeal } = overrides.requests ?? (await openRequestStore(config));
   const audience = overrides.audience ?? (overrides.inMemory ? memoryAudience() : await openLowdbAudience(path.join(config.dataDir, 'audience.json')));
-  const schedule = overrides.inMemory ? memorySchedule() : await openLowdbSchedule(path.join(config.dataDir, 'schedule.json'));
+  const schedule = overrides.schedule ?? (overrides.inMemory ? memorySchedule() : await openLowdbSchedule(path.join(config.dataDir, 'schedule.json')));
   const scheduler = new Scheduler({ schedule, clock, logger });
   const broadcastStore = overrides.broadcastStore ?? (overrides.inMemory ? memoryBroadcasts() : await openLowdbBroadcasts(path.join(config.dataDir, 'broadcasts.json')));
   const desks = new ConfiguredDesks(
@@ -219,12 +221,14 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       })
     : undefined;
   if (training) scheduler.on('session-reminder', (job) => training.onJob(job));
+  if (training) scheduler.on('session-announce', (job) => training.onJob(job));
   const catchUp = async () => {
     try {
       const queued = (await training?.resumePromotions()) ?? 0;
-      logger.debug({ queued }, 'waiting-list promotions checked');
+      const scheduled = (await training?.resumeScheduled()) ?? 0;
+      logger.debug({ queued, scheduled }, 'waiting-list promotions and scheduled announcements checked');
     } catch (error) {
-      logger.error({ err: error }, 'could not check the waiting-list promotions');
+      logger.error({ err: error }, 'could not check the waiting-list promotions and scheduled announcements');
     }
   };
   const main = new MainDialog({

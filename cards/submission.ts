@@ -45,7 +45,7 @@ const schema = z.discriminatedUnion('verb', [
   z.object({
     verb: z.literal('training.act'),
     session: z.string().regex(/^TS-[A-Z0-9]{4,12}$/),
-    action: z.enum(['announce', 'edit', 'discard', 'book', 'cancel-booking', 'attendees', 'export', 'cancel-session', 'confirm-cancel-session']),
+    action: z.enum(['announce', 'schedule', 'edit', 'discard', 'book', 'cancel-booking', 'attendees', 'export', 'cancel-session', 'confirm-cancel-session']),
     version: z.coerce.number().int().min(1).optional(),
   }),
   // The delivery report card's buttons.

@@ -23,8 +23,11 @@ import {
   exportFileName,
   previewCard,
   reminderCard,
+  scheduledCard,
+  scheduleStatus,
   sessionFacts,
   sessionTitle,
+  type AnnounceWhen,
   type TrainingAction,
 } from './trainingView.js';
 
@@ -58,8 +61,9 @@ const inlineCsvLimit = 20_000;
 
 /**
  * Training sessions: an RA team member fills in the session form, sees the announcement as it will go out, and
- * announces it (one broadcast, queued once however often Announce is pressed); anyone books a place or joins the
- * waiting list; the team sees who is coming, exports the list and can cancel. Every press is checked on the server.
+ * announces it (one broadcast, queued once however often Announce is pressed) or schedules it for a time they gave
+ * (a stored job that announces it then, late after downtime, never twice); anyone books a place or joins the waiting
+ * list; the team sees who is coming, exports the list and can cancel. Every press is checked on the server.
  */
 export class Training {
   constructor(private readonly deps: TrainingDeps) {}
@@ -80,10 +84,15 @@ export class Training {
     await sendCard(context, renderFormCard({ ...formCardData(this.deps.form), draft: this.deps.newDraftId() }));
   }
 
-  /** "training dates": every announced session still to come, with what the asker can do about each. */
+  /**
+   * "training dates": every announced session still to come, with what the asker can do about each; for an RA team
+   * member, also their teams' sessions scheduled to be announced later, marked so (nobody else sees those).
+   */
   async list(context: TurnContext): Promise<void> {
     const me = actor(context);
-    const upcoming = await this.deps.sessions.list({ states: ['announced'], startsAfter: this.now() });
+    const upcoming = (await this.deps.sessions.list({ states: ['announced', 'scheduled'], startsAfter: this.now() })).filter(
+      (s) => s.state === 'announced' || this.deps.rights.forTeam(me.aadObjectId, s.teamId),
+    );
     if (upcoming.length === 0) {
       const more = this.teamsOf(context).length > 0 ? ' Say **new training session** to announce one.' : ' Your RA team will announce new dates here.';
       await context.sendActivity(`There are no training sessions to book just now.${more}`);
@@ -154,8 +163,14 @@ export class Training {
     return false;
   }
 
-  /** The day-before reminder: one message to everyone with a place at this moment (not those waiting). */
+  /** Runs training's scheduled jobs: a scheduled announcement, or the day-before reminder. Safe to run again. */
   async onJob(job: ScheduledJob): Promise<void> {
+    if (job.kind === 'session-announce') return this.announceWhenDue(job);
+    return this.remind(job);
+  }
+
+  /** The day-before reminder: one message to everyone with a place at this moment (not those waiting). */
+  private async remind(job: ScheduledJob): Promise<void> {
     const id = job.payload['session'] ?? '';
     const session = sessionIdPattern.test(id) ? await this.deps.sessions.get(id) : undefined;
     if (!session || session.state !== 'announced' || this.now() >= session.startsAt) {
@@ -230,12 +245,16 @@ export class Training {
     switch (action) {
       case 'announce':
         return this.announce(context, session, version);
+      case 'schedule':
+        return this.schedule(context, session, version);
       case 'edit':
         return this.edit(context, session);
       case 'discard':
         return this.discard(context, session);
       case 'attendees':
-        await sendCard(context, renderAttendeesCard(attendeesCard(session, this.team(session.teamId), this.cancellable(session))));
+        // Nobody can book a scheduled session yet: its team sees what will go out, and when.
+        if (session.state === 'scheduled') await sendCard(context, renderSessionCard(scheduledCard(session, this.team(session.teamId), this.now())));
+        else await sendCard(context, renderAttendeesCard(attendeesCard(session, this.team(session.teamId), this.cancellable(session))));
         return;
       case 'export':
         return this.export(context, session);
@@ -270,7 +289,8 @@ export class Training {
         return;
       }
       if (earlier.state !== 'draft') {
-        await context.sendActivity(`That session was already announced as **${earlier.id}**, so it can't be changed now. To change it, cancel it (say **cancel session ${earlier.id}**) and announce a new one.`);
+        const was = earlier.state === 'scheduled' ? 'scheduled to be announced' : 'announced';
+        await context.sendActivity(`That session was already ${was} as **${earlier.id}**, so it can't be changed now. To change it, cancel it (say **cancel session ${earlier.id}**) and announce a new one.`);
         return;
       }
       session = await this.deps.sessions.update(earlier.id, earlier.version, (s) => ({ ...s, ...read.session, updatedAt: now }));
@@ -313,6 +333,7 @@ export class Training {
       } else if (teams.length === 1) teamId = teams[0];
       else errors['runBy'] = 'You are in more than one RA team: choose which one runs this session.';
     }
+    const announceAt = this.readAnnounceTime(value('announceOn'), value('announceTime'), start.ok ? start.iso : undefined, errors);
     const audience = audienceOf(values);
     if (Object.keys(errors).length > 0 || !start.ok || !teamId) return { ok: false, errors };
     const deadlineEnd = endOfLondonDay(value('bookingDeadline'));
@@ -334,9 +355,33 @@ export class Training {
         bookingClosesAt: deadlineEnd < start.iso ? deadlineEnd : start.iso,
         audience,
         note: value('note'),
+        // Explicitly none when the edited form has no time, so the earlier draft's time does not linger.
+        announceAt,
         fields: values,
       },
     };
+  }
+
+  /**
+   * "Announce on" and "at", both or neither, as UK time: an instant still to come and before the session starts (the
+   * form's rule keeps the day on or before the last day to book). Problems go next to the field at fault.
+   */
+  private readAnnounceTime(day: string, time: string, startsAt: string | undefined, errors: Record<string, string>): string | undefined {
+    if (day === '' && time === '') return undefined;
+    if (time === '') {
+      errors['announceTime'] = 'Give the time to announce it as well, or leave the day empty to announce it when you press Announce.';
+      return undefined;
+    }
+    if (day === '') {
+      errors['announceOn'] = 'Give the day to announce it as well, or leave the time empty to announce it when you press Announce.';
+      return undefined;
+    }
+    const at = londonInstant(day, time);
+    if (!at.ok) errors['announceTime'] = at.problem;
+    else if (at.iso <= this.now()) errors['announceTime'] = `${formatLondon(at.iso)} has already passed. Choose a time still to come, or leave both empty to announce it when you press Announce.`;
+    else if (startsAt !== undefined && at.iso >= startsAt) errors['announceTime'] = `Announce it before the session starts, ${formatLondon(startsAt)}.`;
+    else return at.iso;
+    return undefined;
   }
 
   private async formAgain(context: TurnContext, values: Readonly<Record<string, string>>, errors: Readonly<Record<string, string>>, draft: string): Promise<void> {
@@ -348,10 +393,21 @@ export class Training {
 
   private async preview(context: TurnContext, session: TrainingSession): Promise<void> {
     const reach = (await this.deps.audience.select(session.audience, this.isRaAgent)).length;
-    await sendCard(context, renderSessionCard(previewCard(session, this.team(session.teamId), audienceText(session.audience, this.deps.teams, reach))));
+    const card = previewCard(session, this.team(session.teamId), audienceText(session.audience, this.deps.teams, reach), this.announceWhen(session));
+    await sendCard(context, renderSessionCard(card));
+  }
+
+  /** When a draft would go out: on the button, at the time given, or on the button because that time has passed. */
+  private announceWhen(session: TrainingSession): AnnounceWhen {
+    if (session.announceAt === undefined) return { kind: 'now' };
+    return session.announceAt > this.now() ? { kind: 'later', at: session.announceAt } : { kind: 'missed', at: session.announceAt };
   }
 
   private async edit(context: TurnContext, session: TrainingSession): Promise<void> {
+    if (session.state === 'scheduled') {
+      await context.sendActivity(`${session.id} is scheduled to be announced${session.announceAt ? ` on ${formatLondon(session.announceAt)}` : ''}, so it can't be edited. To change it, cancel it (say **cancel session ${session.id}**; nothing has been sent) and make a new one.`);
+      return;
+    }
     if (session.state !== 'draft') {
       await context.sendActivity(`${session.id} has been ${session.state === 'cancelled' ? 'cancelled' : 'announced'}, so it can't be edited. To change it, cancel it and announce a new one.`);
       return;
@@ -364,7 +420,7 @@ export class Training {
 
   private async discard(context: TurnContext, session: TrainingSession): Promise<void> {
     if (session.state !== 'draft') {
-      await context.sendActivity(`${session.id} has been announced, so it can't be discarded. Say **cancel session ${session.id}** to cancel it.`);
+      await context.sendActivity(`${session.id} has been ${session.state === 'scheduled' ? 'scheduled' : 'announced'}, so it can't be discarded. Say **cancel session ${session.id}** to cancel it.`);
       return;
     }
     const changed = await this.deps.sessions.update(session.id, session.version, (s) => ({ ...s, state: 'discarded', updatedAt: this.now() }));
@@ -383,6 +439,11 @@ export class Training {
         await context.sendActivity(`${current.id} has changed since that preview, so I haven't announced it. Here it is now:`);
         return this.preview(context, current);
       }
+      const when = this.announceWhen(current);
+      if (when.kind === 'later') {
+        await context.sendActivity(`${current.id} is set to be announced on ${formatLondon(when.at)}, so I haven't announced it now. Press **Schedule** for that, or **Edit** and clear the time to announce it now:`);
+        return this.preview(context, current);
+      }
       if (this.now() >= current.bookingClosesAt) {
         await context.sendActivity(`Booking for ${current.id} would already be closed (the last day to book, or the start, has passed), so I haven't announced it. Press **Edit** to change the dates.`);
         return;
@@ -397,35 +458,171 @@ export class Training {
         return this.preview(context, current);
       }
     }
+    if (current.state === 'scheduled') {
+      await context.sendActivity(`${current.id} is scheduled to be announced${current.announceAt ? ` on ${formatLondon(current.announceAt)}` : ''} and will go then. To stop it, say **cancel session ${current.id}**.`);
+      return;
+    }
     if (current.state !== 'announced') {
       await context.sendActivity(`${current.id} has been ${current.state}, so it can't be announced.`);
       return;
     }
-    const recipients = await this.deps.audience.select(current.audience, this.isRaAgent);
-    const team = this.team(current.teamId);
-    let total = 0;
-    let queued = false;
-    if (recipients.length > 0) {
-      const result = await this.deps.broadcasts.queue({
-        id: `announce:${current.id}`,
-        title: `Training: ${sessionTitle(current)}`,
-        activity: cardActivity(renderSessionCard(announcementCard(current, team))),
-        recipients: recipients.map((r) => ({ userId: r.userId, reference: r.reference })),
-        author: { userId: context.activity.from.id, aadObjectId: context.activity.from.aadObjectId, reference: TurnContext.getConversationReference(context.activity) },
-      });
-      total = result.report.total;
-      queued = result.queued;
-    }
-    await this.scheduleReminder(current);
+    const author = { ...actor(context), reference: TurnContext.getConversationReference(context.activity) };
+    const { recipients, total, queued } = await this.sendAnnouncement(current, author);
     turnLogger(context, this.deps.logger).info({ session: current.id, recipients: total, queued }, 'training session announced');
     const where = `It is listed under **training dates** for anyone to book. Say **attendees ${current.id}** to see who is coming.`;
-    if (recipients.length === 0) {
+    if (recipients === 0) {
       await context.sendActivity(`Announced **${current.id}**. Nobody in its audience has talked to me yet, so nobody was sent it. ${where}`);
     } else if (queued) {
       await context.sendActivity(`Announced **${current.id}**: it is going to ${total} ${total === 1 ? 'person' : 'people'}, a few a second. I'll post a delivery report here as it goes. ${where}`);
     } else {
       await context.sendActivity(`**${current.id}** was already announced, to ${total} ${total === 1 ? 'person' : 'people'}, so I haven't sent it again. ${where}`);
     }
+  }
+
+  /**
+   * Schedules a draft's announcement for the time its author gave: marks it scheduled (version-checked, so a stale
+   * preview schedules nothing), then stores the job; says so only after both writes. Pressed again, it stores the
+   * job again (the same id replaces it), which also mends a job write that failed after the first.
+   */
+  private async schedule(context: TurnContext, session: TrainingSession, version: number | undefined): Promise<void> {
+    let current = session;
+    let repeat = current.state === 'scheduled';
+    if (current.state === 'draft') {
+      if (version !== undefined && version !== current.version) {
+        await context.sendActivity(`${current.id} has changed since that preview, so I haven't scheduled it. Here it is now:`);
+        return this.preview(context, current);
+      }
+      const when = this.announceWhen(current);
+      if (when.kind !== 'later') {
+        await context.sendActivity(
+          when.kind === 'missed'
+            ? `The time you gave to announce ${current.id}, ${formatLondon(when.at)}, has passed, so I haven't scheduled it. Press **Announce** to send it now, or **Edit** to choose another time:`
+            : `${current.id} has no time to announce it later, so there is nothing to schedule. Press **Announce** to send it now, or **Edit** to give a time:`,
+        );
+        return this.preview(context, current);
+      }
+      const at = this.now();
+      const by = { ...actor(context), reference: TurnContext.getConversationReference(context.activity) };
+      const changed = await this.deps.sessions.update(current.id, current.version, (s) => ({ ...s, state: 'scheduled', scheduledBy: by, scheduledAt: at, updatedAt: at }));
+      if (changed === 'missing') return this.notRaTeam(context);
+      // Pressed twice at once: the other press scheduled it; this one carries on as a repeat.
+      repeat = changed === 'conflict';
+      current = changed === 'conflict' ? ((await this.deps.sessions.get(current.id)) ?? current) : changed;
+      if (current.state === 'draft') {
+        await context.sendActivity(`${current.id} changed just now, so I haven't scheduled it. Here it is now:`);
+        return this.preview(context, current);
+      }
+    }
+    if (current.state !== 'scheduled' || current.announceAt === undefined) {
+      await context.sendActivity(
+        current.state === 'announced'
+          ? `${current.id} has already been announced, so there is nothing to schedule. Say **attendees ${current.id}** to see who is coming.`
+          : `${current.id} has been ${current.state}, so it can't be scheduled.`,
+      );
+      return;
+    }
+    try {
+      await this.deps.schedule.put(announceJob(current));
+    } catch (error) {
+      // Marked scheduled but with no job: the next press, or the next start, stores it.
+      turnLogger(context, this.deps.logger).error({ err: error, session: current.id }, 'could not store the scheduled announcement');
+      await context.sendActivity(`I couldn't finish scheduling ${current.id} just now: press **Schedule** again in a moment. Nothing has been sent.`);
+      return;
+    }
+    turnLogger(context, this.deps.logger).info({ session: current.id, announceAt: current.announceAt, repeat }, 'training session announcement scheduled');
+    const when = formatLondon(current.announceAt);
+    await context.sendActivity(
+      repeat
+        ? `**${current.id}** is already scheduled to be announced on ${when}, so nothing has changed. To stop it, say **cancel session ${current.id}**.`
+        : `Scheduled **${current.id}**: it will be announced on ${when} to everyone in its audience then, and I'll post a delivery report here as it goes. ` +
+            `Until then only your RA team sees it, under **training dates**. To stop it, say **cancel session ${current.id}**.`,
+    );
+  }
+
+  /**
+   * A scheduled announcement is due (perhaps late, after downtime): marks the session announced, then does what the
+   * Announce button does, with the report to whoever scheduled it. Run again after a crash, it queues nothing new:
+   * the broadcast's id is the session's. A cancelled or discarded session's job does nothing.
+   */
+  private async announceWhenDue(job: ScheduledJob): Promise<void> {
+    const id = job.payload['session'] ?? '';
+    let session = sessionIdPattern.test(id) ? await this.deps.sessions.get(id) : undefined;
+    if (!session || (session.state !== 'scheduled' && session.state !== 'announced')) {
+      this.deps.logger.info({ session: id, state: session?.state }, 'scheduled announcement not sent: the session is gone, cancelled or discarded');
+      return;
+    }
+    const at = this.now();
+    if (session.state === 'scheduled') {
+      if (at >= session.bookingClosesAt) return this.tellTooLate(job, session);
+      for (let tries = 0; tries < 5 && session.state === 'scheduled'; tries++) {
+        const changed: TrainingSession | 'conflict' | 'missing' = await this.deps.sessions.update(session.id, session.version, (s) => ({ ...s, state: 'announced', announcedAt: at, updatedAt: at }));
+        if (changed === 'missing') return;
+        session = changed === 'conflict' ? ((await this.deps.sessions.get(id)) ?? session) : changed;
+      }
+      // Still scheduled: the scheduler retries the job later.
+      if (session.state === 'scheduled') throw new Error('the session kept changing while it was being announced');
+      if (session.state !== 'announced') {
+        this.deps.logger.info({ session: id, state: session.state }, 'scheduled announcement not sent: the session was cancelled meanwhile');
+        return;
+      }
+    }
+    const { total, queued } = await this.sendAnnouncement(session, session.scheduledBy ?? session.author);
+    this.deps.logger.info({ session: id, recipients: total, queued, lateMs: Date.parse(at) - Date.parse(job.dueAt) }, 'scheduled training session announced');
+  }
+
+  /** The bot was down past the whole booking window: announcing now would offer places nobody can book, so say so. */
+  private async tellTooLate(job: ScheduledJob, session: TrainingSession): Promise<void> {
+    const to = session.scheduledBy ?? session.author;
+    const { queued } = await this.deps.broadcasts.queue({
+      id: `job:${job.id}`,
+      title: `Not announced: ${sessionTitle(session)}`,
+      activity: {
+        type: 'message',
+        text:
+          `I couldn't announce ${sessionTitle(session)} (${session.id}) on ${formatLondon(job.dueAt)} as scheduled, and booking for it has closed since, ` +
+          `so I haven't announced it at all. Say **cancel session ${session.id}** to take it off your team's list, or make a new session with later dates.`,
+      },
+      recipients: [{ userId: to.userId, reference: to.reference }],
+    });
+    this.deps.logger.warn({ session: session.id, queued }, 'scheduled announcement not sent: booking closed before it could go');
+  }
+
+  /**
+   * Queues the announcement to its audience as it is now (once: the broadcast id is the session's) with the report to
+   * `author`, and schedules the reminder. A cancellation that came in while it was being queued stops it again.
+   */
+  private async sendAnnouncement(
+    session: TrainingSession,
+    author: Person & { readonly reference: Partial<ConversationReference> },
+  ): Promise<{ recipients: number; total: number; queued: boolean }> {
+    const recipients = await this.deps.audience.select(session.audience, this.isRaAgent);
+    let total = 0;
+    let queued = false;
+    if (recipients.length > 0) {
+      const result = await this.deps.broadcasts.queue({
+        id: `announce:${session.id}`,
+        title: `Training: ${sessionTitle(session)}`,
+        activity: cardActivity(renderSessionCard(announcementCard(session, this.team(session.teamId)))),
+        recipients: recipients.map((r) => ({ userId: r.userId, reference: r.reference })),
+        author: { userId: author.userId, aadObjectId: author.aadObjectId, reference: author.reference },
+      });
+      total = result.report.total;
+      queued = result.queued;
+      // Cancelling marks the session first and stops its broadcast after: one of the two sees the other.
+      if (queued && (await this.deps.sessions.get(session.id))?.state === 'cancelled') await this.deps.broadcasts.cancel(`announce:${session.id}`);
+    }
+    await this.scheduleReminder(session);
+    return { recipients: recipients.length, total, queued };
+  }
+
+  /** Stores again the job of every session still scheduled: one whose job write failed or was lost is announced anyway. */
+  async resumeScheduled(): Promise<number> {
+    let stored = 0;
+    for (const session of await this.deps.sessions.list({ states: ['scheduled'], startsAfter: this.now() })) {
+      // A job already run stays run (put is refused), so this never announces twice.
+      if (session.announceAt !== undefined && (await this.deps.schedule.put(announceJob(session)))) stored++;
+    }
+    return stored;
   }
 
   /** The day-before reminder, at 10:00 UK time; none when that time has already passed. */
@@ -436,7 +633,7 @@ export class Training {
   }
 
   private async book(context: TurnContext, id: string, session: TrainingSession | undefined): Promise<void> {
-    if (!session || session.state === 'draft' || session.state === 'discarded') {
+    if (!session || session.state === 'draft' || session.state === 'scheduled' || session.state === 'discarded') {
       await context.sendActivity(`I can't find a training session ${id} to book. Say **training dates** to see the sessions you can book.`);
       return;
     }
@@ -551,13 +748,14 @@ export class Training {
   private async cancelSession(context: TurnContext, session: TrainingSession): Promise<void> {
     const at = this.now();
     let current = session;
-    if (current.state === 'announced') {
+    const live = (s: TrainingSession) => s.state === 'announced' || s.state === 'scheduled';
+    if (live(current)) {
       if (at >= current.startsAt) {
         await context.sendActivity(`${current.id} has already started, so it can't be cancelled.`);
         return;
       }
-      // Bookings move the version on; a booking made while confirming must not stop the cancellation.
-      for (let tries = 0; tries < 5 && current.state === 'announced'; tries++) {
+      // Bookings move the version on, and so does a scheduled announcement going out: neither stops the cancellation.
+      for (let tries = 0; tries < 5 && live(current); tries++) {
         const changed = await this.deps.sessions.update(current.id, current.version, (s) => ({ ...s, state: 'cancelled', cancelledAt: at, updatedAt: at }));
         if (changed === 'missing') break;
         current = changed === 'conflict' ? ((await this.deps.sessions.get(current.id)) ?? current) : changed;
@@ -567,7 +765,8 @@ export class Training {
       await context.sendActivity(current.state === 'draft' ? `${current.id} hasn't been announced: press **Discard** on its preview instead.` : `I couldn't cancel ${current.id} just now; nothing has changed. Please try again.`);
       return;
     }
-    // Its reminder will not go, and what is left of its announcement is not sent.
+    // Its scheduled announcement and its reminder will not go, and what is left of a sent announcement is not sent.
+    await this.deps.schedule.finish(`session-announce:${current.id}`, 'cancelled', at);
     await this.deps.schedule.cancelWaiting(`session-reminder:${current.id}`, at);
     await this.deps.broadcasts.cancel(`announce:${current.id}`);
     const told = current.bookings.map((b) => ({ userId: b.userId, reference: b.reference }));
@@ -598,7 +797,9 @@ export class Training {
     const what = `${sessionTitle(current)} (${current.id}) is cancelled and no longer listed.`;
     await context.sendActivity(
       told.length === 0
-        ? `${what} Nobody had booked.`
+        ? current.announcedAt === undefined
+          ? `${what} It was never announced, and now it won't be: nothing has been sent.`
+          : `${what} Nobody had booked.`
         : session.state === 'cancelled' && !queued
           ? `${what} It was already cancelled, and the ${told.length} ${told.length === 1 ? 'person' : 'people'} booked or waiting were told then.`
           : `${what} I'm telling the ${told.length} ${told.length === 1 ? 'person' : 'people'} who were booked or waiting; a delivery report will follow here.`,
@@ -612,6 +813,10 @@ export class Training {
     const team = session ? this.team(session.teamId) : undefined;
     if (session && session.state !== 'discarded' && this.deps.rights.forTeam(me.aadObjectId, session.teamId)) {
       if (session.state === 'draft') return this.preview(context, session);
+      if (session.state === 'scheduled') {
+        await sendCard(context, renderSessionCard(scheduledCard(session, team, this.now())));
+        return;
+      }
       await sendCard(context, renderAttendeesCard(attendeesCard(session, team, this.cancellable(session))));
       return;
     }
@@ -629,6 +834,15 @@ export class Training {
 
   private listEntry(session: TrainingSession, me: Person): SessionListCardData['sessions'][number] {
     const team = this.team(session.teamId);
+    if (session.state === 'scheduled') {
+      // Only its own RA team is shown a scheduled session (see list).
+      return {
+        title: `${session.courseTitle} (${session.id})`,
+        facts: sessionFacts(session, team, true).filter((f) => f.title !== 'Course' && f.title !== 'Places left'),
+        status: [`${scheduleStatus(session, this.now())} Only your RA team sees it until it is announced.`],
+        buttons: [button('Show', session, 'attendees'), button('Cancel the session', session, 'cancel-session')],
+      };
+    }
     const position = waitingPosition(session, me.userId);
     const booked = session.bookings.some((b) => b.userId === me.userId && b.status === 'booked');
     const open = this.now() < session.bookingClosesAt;
@@ -658,7 +872,7 @@ export class Training {
   }
 
   private cancellable(session: TrainingSession): boolean {
-    return session.state === 'announced' && this.now() < session.startsAt;
+    return (session.state === 'announced' || session.state === 'scheduled') && this.now() < session.startsAt;
   }
 
   /** The RA teams this person may run sessions for (admins: every team). */
@@ -679,6 +893,11 @@ export class Training {
   private now(): string {
     return this.deps.clock.now().toISOString();
   }
+}
+
+/** The stored job that announces a scheduled session at its time; the id is the session's, so storing it again replaces it. */
+function announceJob(session: TrainingSession): Omit<ScheduledJob, 'state' | 'doneAt'> {
+  return { id: `session-announce:${session.id}`, kind: 'session-announce', dueAt: session.announceAt ?? session.startsAt, payload: { session: session.id } };
 }
 
 function actor(context: TurnContext): Person {

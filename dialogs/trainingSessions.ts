@@ -2,10 +2,11 @@ import type { ConversationReference } from 'botbuilder';
 import type { Audience } from './outreach.js';
 
 /**
- * A training session's life: a draft only its RA team sees (previewed, edited, discarded), then announced (people
- * book), and perhaps cancelled. A discarded draft is kept so its form cannot make another by being sent again.
+ * A training session's life: a draft only its RA team sees (previewed, edited, discarded), perhaps scheduled (to be
+ * announced at a set time; still only its team sees it), then announced (people book), and perhaps cancelled. A
+ * discarded draft is kept so its form cannot make another by being sent again.
  */
-export const sessionStates = ['draft', 'announced', 'cancelled', 'discarded'] as const;
+export const sessionStates = ['draft', 'scheduled', 'announced', 'cancelled', 'discarded'] as const;
 export type SessionState = (typeof sessionStates)[number];
 
 /** Someone as the assistant knows them in Teams. */
@@ -61,6 +62,11 @@ export interface TrainingSession {
   readonly author: Person & { readonly reference: Partial<ConversationReference> };
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** When its author asked for it to be announced, UTC ISO (entered as UK time); none to announce on the button. */
+  readonly announceAt?: string | undefined;
+  /** Who pressed Schedule: the announcement's delivery report goes to them when it is sent. */
+  readonly scheduledBy?: (Person & { readonly reference: Partial<ConversationReference> }) | undefined;
+  readonly scheduledAt?: string | undefined;
   readonly announcedAt?: string | undefined;
   readonly cancelledAt?: string | undefined;
   /** Booked and waiting, in the order they asked; the waiting list is the waiting ones in this order. */

@@ -6,7 +6,7 @@ import type { Audience } from './outreach.js';
 import { placesLeft, waitingPosition, type TrainingSession } from './trainingSessions.js';
 
 /** The buttons training cards carry; every press is checked again on the server. */
-export type TrainingAction = 'announce' | 'edit' | 'discard' | 'book' | 'cancel-booking' | 'attendees' | 'export' | 'cancel-session' | 'confirm-cancel-session';
+export type TrainingAction = 'announce' | 'schedule' | 'edit' | 'discard' | 'book' | 'cancel-booking' | 'attendees' | 'export' | 'cancel-session' | 'confirm-cancel-session';
 
 export function button(title: string, session: TrainingSession, action: TrainingAction): TrainingButton {
   return { title, data: { verb: 'training.act', session: session.id, action, version: session.version } };
@@ -94,15 +94,56 @@ export function audienceText(audience: Audience, teams: readonly RaTeam[], count
   return `It will go to ${count} ${count === 1 ? 'person' : 'people'}: ${who} who ${count === 1 ? 'has' : 'have'} talked to me and not turned announcements off.`;
 }
 
-/** The announcement as it will be sent, with Announce, Edit and Discard, for its author. */
-export function previewCard(session: TrainingSession, team: RaTeam | undefined, reach: string): SessionCardData {
+/**
+ * When a draft goes out: on the button (`now`), at the time its author gave (`later`), or on the button after all
+ * because the time given has passed (`missed`).
+ */
+export type AnnounceWhen = { readonly kind: 'now' } | { readonly kind: 'later' | 'missed'; readonly at: string };
+
+/** The announcement as it will be sent, with Announce (or Schedule, for a time to come), Edit and Discard, for its author. */
+export function previewCard(session: TrainingSession, team: RaTeam | undefined, reach: string, when: AnnounceWhen = { kind: 'now' }): SessionCardData {
+  const card = announcementCard(session, team);
+  const link = session.venue.kind === 'online' ? [`Only people with a place are given the link: ${session.venue.link}`] : [];
+  const edit = [button('Edit', session, 'edit'), button('Discard', session, 'discard')];
+  if (when.kind === 'later') {
+    return {
+      ...card,
+      notices: ['Preview: nothing has been sent yet.'],
+      status: [`It will be announced on ${formatLondon(when.at)}, when you press Schedule.`, reach],
+      after: [
+        ...ambiguityNote(session),
+        ...link,
+        'It goes to everyone in its audience at that time. Until then only your RA team can see it, under **training dates**, and nobody can book.',
+      ],
+      buttons: [button('Schedule', session, 'schedule'), ...edit],
+    };
+  }
+  return {
+    ...card,
+    notices: ['Preview: nothing has been sent yet.', ...(when.kind === 'missed' ? [`The time you gave to announce it, ${formatLondon(when.at)}, has passed.`] : [])],
+    status: [reach],
+    after: [...ambiguityNote(session), ...link, ...(when.kind === 'missed' ? ['Press Announce to send it now, or Edit to choose another time.'] : [])],
+    buttons: [button('Announce', session, 'announce'), ...edit],
+  };
+}
+
+/** Where a scheduled session's announcement stands at `now`, in one line for its RA team. */
+export function scheduleStatus(session: TrainingSession, now: string): string {
+  const at = session.announceAt ? formatLondon(session.announceAt) : 'the time given';
+  if (now >= session.bookingClosesAt) return `Not announced: its time, ${at}, passed when I could not send it, and booking has closed since.`;
+  if (session.announceAt !== undefined && now >= session.announceAt) return `Being announced: it was due on ${at}.`;
+  return `Not announced yet: announcement scheduled for ${at}.`;
+}
+
+/** A scheduled session as its RA team sees it: the announcement still to go, when it goes, and how to stop it. */
+export function scheduledCard(session: TrainingSession, team: RaTeam | undefined, now: string): SessionCardData {
   const card = announcementCard(session, team);
   return {
     ...card,
-    notices: ['Preview: nothing has been sent yet.'],
-    status: [reach],
-    after: [...ambiguityNote(session), ...(session.venue.kind === 'online' ? [`Only people with a place are given the link: ${session.venue.link}`] : [])],
-    buttons: [button('Announce', session, 'announce'), button('Edit', session, 'edit'), button('Discard', session, 'discard')],
+    notices: [scheduleStatus(session, now)],
+    status: ['Nothing has been sent yet, and nobody can book until it is announced.'],
+    after: [...ambiguityNote(session), `To stop it, cancel the session: nothing will be sent. Reference ${session.id}.`],
+    buttons: [button('Cancel the session', session, 'cancel-session')],
   };
 }
 
@@ -147,9 +188,11 @@ export function confirmCancelCard(session: TrainingSession, team: RaTeam | undef
     facts: sessionFacts(session, team, true),
     note: '',
     status: [
-      session.bookings.length === 0
-        ? 'Nobody has booked yet. It will no longer be listed.'
-        : `${booked} booked and ${waiting} waiting will be told it is cancelled, and it will no longer be listed.`,
+      session.state === 'scheduled'
+        ? `It hasn't been announced yet${session.announceAt ? ` (that is set for ${formatLondon(session.announceAt)})` : ''}: cancelled, it never will be.`
+        : session.bookings.length === 0
+          ? 'Nobody has booked yet. It will no longer be listed.'
+          : `${booked} booked and ${waiting} waiting will be told it is cancelled, and it will no longer be listed.`,
     ],
     after: ['Nothing has changed yet.'],
     buttons: [button('Yes, cancel the session', session, 'confirm-cancel-session')],
@@ -205,6 +248,7 @@ export function attendeesCard(session: TrainingSession, team: RaTeam | undefined
   function stateText(s: TrainingSession): string {
     if (s.state === 'cancelled') return `Cancelled${s.cancelledAt ? ` ${londonStamp(s.cancelledAt)}` : ''}`;
     if (s.state === 'announced') return `Announced${s.announcedAt ? ` ${londonStamp(s.announcedAt)}` : ''}`;
+    if (s.state === 'scheduled') return `Not announced yet: announcement scheduled for ${s.announceAt ? formatLondon(s.announceAt) : 'later'}`;
     return s.state === 'draft' ? 'Draft, not announced' : 'Discarded';
   }
 }

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { renderAttendeesCard, renderSessionCard, renderSessionListCard } from '../../cards/trainingCards.js';
 import { cardToText } from '../../cards/flatten.js';
 import type { Booking, TrainingSession } from '../../dialogs/trainingSessions.js';
-import { announcementCard, attendeesCard, bookingCard, button, confirmCancelCard, durationText, previewCard, reminderCard, sessionFacts } from '../../dialogs/trainingView.js';
+import { announcementCard, attendeesCard, bookingCard, button, confirmCancelCard, durationText, previewCard, reminderCard, scheduledCard, sessionFacts } from '../../dialogs/trainingView.js';
 import { validateCard } from '../support/validateCard.js';
 
 function booking(n: number, status: Booking['status'], name = `Person ${n}`): Booking {
@@ -53,7 +53,18 @@ describe('cards: training sessions', () => {
 
   it('every session card is valid and under 28 KB with the longest note and link', () => {
     const s = session({ bookings: [booking(1, 'booked')] });
-    for (const card of [announcementCard(s, undefined), previewCard(s, undefined, 'It will go to 3 people.'), bookingCard(s, undefined, 'user-1', 'Booked: Sponsor training'), reminderCard(s, undefined), confirmCancelCard(s, undefined)]) {
+    const scheduled = session({ state: 'scheduled', announceAt: '2026-06-01T08:00:00.000Z' });
+    for (const card of [
+      announcementCard(s, undefined),
+      previewCard(s, undefined, 'It will go to 3 people.'),
+      previewCard(s, undefined, 'It will go to 3 people.', { kind: 'later', at: '2026-06-01T08:00:00.000Z' }),
+      previewCard(s, undefined, 'It will go to 3 people.', { kind: 'missed', at: '2026-06-01T08:00:00.000Z' }),
+      scheduledCard(scheduled, undefined, '2026-05-01T09:00:00.000Z'),
+      confirmCancelCard(scheduled, undefined),
+      bookingCard(s, undefined, 'user-1', 'Booked: Sponsor training'),
+      reminderCard(s, undefined),
+      confirmCancelCard(s, undefined),
+    ]) {
       const rendered = renderSessionCard(card);
       expect(validateCard(rendered), card.heading).to.deep.equal([]);
       under28k(rendered);

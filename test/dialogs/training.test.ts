@@ -5,7 +5,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MemoryStorage, type Activity } from 'botbuilder';
 import type { App } from '../../bot/app.js';
+import { memoryAudience } from '../../bot/storage/lowdbAudience.js';
+import { memoryBroadcasts } from '../../bot/storage/lowdbBroadcasts.js';
+import { memorySchedule } from '../../bot/storage/lowdbSchedule.js';
 import { memoryTraining } from '../../bot/storage/lowdbTraining.js';
+import type { ScheduledJob, ScheduleRepository } from '../../dialogs/outreach.js';
 import { cardToText } from '../../cards/flatten.js';
 import { Chat, cardsOf, memoryQuestionLog, readAll, testApp, testNow, type Reply } from '../support/chat.js';
 import { expectValidCards, knowledgeWithMembers } from '../support/directory.js';
@@ -65,6 +69,37 @@ function sentTo(notifier: RecordingNotifier, conversationId: string): { text: st
       const flat = card ? cardToText(card) : { text: '', buttons: [] };
       return { text: [s.activity.text ?? '', flat.text].join('\n'), buttons: flat.buttons, card };
     });
+}
+
+/** What the broadcaster last showed in one chat, new message or update in place (a delivery report card). */
+function lastShown(notifier: RecordingNotifier, conversationId: string): string {
+  const last = notifier.sent.filter((s) => s.conversationId === conversationId).at(-1);
+  const card = last?.activity.attachments?.[0]?.content as unknown;
+  return [last?.activity.text ?? '', card ? cardToText(card).text : ''].join('\n');
+}
+
+/** The schedule as stored, with a switch that makes marking a job finished fail, as a crash just after its work would. */
+class CrashingSchedule implements ScheduleRepository {
+  failFinish = false;
+  constructor(readonly inner = memorySchedule()) {}
+  put(job: Omit<ScheduledJob, 'state' | 'doneAt'>): Promise<boolean> {
+    return this.inner.put(job);
+  }
+  due(now: string): Promise<ScheduledJob[]> {
+    return this.inner.due(now);
+  }
+  waiting(idPrefix: string): Promise<ScheduledJob[]> {
+    return this.inner.waiting(idPrefix);
+  }
+  finish(id: string, state: 'done' | 'superseded' | 'cancelled', at: string): Promise<boolean> {
+    return this.failFinish ? Promise.reject(new Error('the process died before the job was marked done')) : this.inner.finish(id, state, at);
+  }
+  cancelWaiting(idPrefix: string, at: string): Promise<number> {
+    return this.inner.cancelWaiting(idPrefix, at);
+  }
+  flush(): Promise<void> {
+    return this.inner.flush();
+  }
 }
 
 describe('training sessions: RA teams announce them, staff book places', () => {
@@ -325,6 +360,262 @@ describe('training sessions: RA teams announce them, staff book places', () => {
       const id = await announced({ date: '2027-03-30', bookingDeadline: '2027-03-27' });
       const [job] = await app.schedule.waiting(`session-reminder:${id}`);
       expect(job?.dueAt).to.equal('2027-03-29T09:00:00.000Z');
+    });
+  });
+
+  describe('scheduling an announcement for later', () => {
+    /** Announce on Wednesday 25 November 2026 at 09:00, UK time (GMT). */
+    const later = { announceOn: '2026-11-25', announceTime: '09:00' };
+
+    /** Robin previews with a time to announce it and presses Schedule; returns the session id. */
+    async function scheduled(changes: Record<string, string> = {}): Promise<string> {
+      const shown = await preview({ ...later, ...changes });
+      expect(readAll(await robin.press(button(shown, 'Schedule')))).to.include('Scheduled **');
+      return String(button(shown, 'Schedule')['session']);
+    }
+
+    /** Messages sent to the people who said hello (not Robin's own chat, where the report card goes). */
+    const announcementsSent = () => notifier.sent.filter((s) => s.kind === 'send' && s.conversationId.startsWith('personal-user-'));
+
+    /** The app built on stores that outlive it, so a test can stop it and build it again: a restart. */
+    function appOn(stores: { audience: ReturnType<typeof memoryAudience>; broadcastStore: ReturnType<typeof memoryBroadcasts>; schedule: CrashingSchedule }): Promise<App> {
+      return testApp({ RA_ADMINS: adminId }, new MemoryStorage(), memoryQuestionLog(), { clock, notifier, training: store, knowledgeDir, ...stores });
+    }
+
+    async function restartOn(stores: Parameters<typeof appOn>[0]): Promise<void> {
+      await app.stop();
+      app = await appOn(stores);
+      robin = new Person(app, 'ra-robin', 'Robin Dorset', dorsetMemberId);
+    }
+
+    it('the preview says when it will go out and its button reads Schedule; pressed, it stores the session and its job, sends nothing, and says when (GMT)', async () => {
+      await audience(2);
+      const shown = await preview(later);
+      expectValidCards(cardsOf(shown));
+      const text = readAll(shown);
+      expect(text).to.include('Preview: nothing has been sent yet.');
+      expect(text).to.include('It will be announced on Wednesday 25 November 2026, 09:00 (GMT), when you press Schedule.');
+      expect(text).to.include('Until then only your RA team can see it, under **training dates**, and nobody can book.');
+      expect(shown.flatMap((r) => r.buttons).map((b) => b.title)).to.deep.equal(['Schedule', 'Edit', 'Discard']);
+      const id = String(button(shown, 'Schedule')['session']);
+
+      // Two presses at the same moment schedule it once.
+      const presses = await Promise.all([robin.press(button(shown, 'Schedule')), robin.press(button(shown, 'Schedule'))]);
+      const done = presses.map(readAll).join('\n');
+      expect(done).to.include(`Scheduled **${id}**: it will be announced on Wednesday 25 November 2026, 09:00 (GMT) to everyone in its audience then`);
+      expect(done.match(/Scheduled \*\*/g)).to.have.length(1);
+      expect(done).to.include(`To stop it, say **cancel session ${id}**.`);
+      expect(await store.get(id)).to.deep.include({ state: 'scheduled', announceAt: '2026-11-25T09:00:00.000Z' });
+      expect(await app.schedule.waiting('session-announce:')).to.deep.equal([
+        { id: `session-announce:${id}`, kind: 'session-announce', dueAt: '2026-11-25T09:00:00.000Z', payload: { session: id }, state: 'waiting' },
+      ]);
+      await app.broadcasts.drain();
+      expect(notifier.sent).to.deep.equal([]);
+      expect(await app.schedule.waiting(`session-reminder:${id}`)).to.deep.equal([]);
+
+      // Pressed again (or at once elsewhere): nothing changes.
+      expect(readAll(await robin.press(button(shown, 'Schedule')))).to.include(`**${id}** is already scheduled to be announced on Wednesday 25 November 2026, 09:00 (GMT), so nothing has changed.`);
+      expect(readAll(await robin.press(button(shown, 'Edit')))).to.include(`${id} is scheduled to be announced on Wednesday 25 November 2026, 09:00 (GMT), so it can't be edited.`);
+      expect(await app.schedule.waiting('session-announce:')).to.have.length(1);
+    });
+
+    it('until it goes, only its RA team sees it: listed for them as scheduled, not listed or bookable for anyone else', async () => {
+      const id = await scheduled();
+      const dates = await robin.say('training dates');
+      expectValidCards(cardsOf(dates));
+      expect(readAll(dates)).to.include(`Registration Agent Advanced (${id})`);
+      expect(readAll(dates)).to.include('Not announced yet: announcement scheduled for Wednesday 25 November 2026, 09:00 (GMT). Only your RA team sees it until it is announced.');
+      expect(dates.flatMap((r) => r.buttons).map((b) => b.title)).to.deep.equal(['Show', 'Cancel the session']);
+      const card = await robin.pressButton(dates, 'Show');
+      expect(readAll(card)).to.include('Not announced yet: announcement scheduled for Wednesday 25 November 2026, 09:00 (GMT).');
+      expect(card.flatMap((r) => r.buttons).map((b) => b.title)).to.deep.equal(['Cancel the session']);
+      expect(readAll(await robin.say(`attendees ${id}`))).to.include('Nothing has been sent yet, and nobody can book until it is announced.');
+
+      const zoe = new Person(app, 'zoe', 'Zoe Early');
+      expect(readAll(await zoe.say('training dates'))).to.include('There are no training sessions to book just now.');
+      expect(readAll(await zoe.say(`book ${id}`))).to.include(`I can't find a training session ${id} to book.`);
+      expect(readAll(await zoe.say(`show ${id}`))).to.include(`I can't find a training session ${id}.`);
+      const kim = new Person(app, 'ra-kim', 'Kim Scw', scwMemberId);
+      expect(readAll(await kim.say('training dates'))).to.include('There are no training sessions to book just now.');
+      expect((await store.get(id))?.bookings).to.deep.equal([]);
+    });
+
+    it('at its time the scheduler announces it once, to the audience at that moment, with the delivery report to its author; another tick sends nothing more', async () => {
+      const [amy, ben] = await audience(2);
+      const id = await scheduled();
+      // Someone who first talks to the assistant after it was scheduled is in the audience when it goes.
+      const cal = new Person(app, 'user-3', 'Cal Later');
+      await cal.say('hello');
+      clock.set('2026-11-25T08:59:00Z');
+      expect(await app.scheduler.tick()).to.deep.include({ ran: 0 });
+      await app.broadcasts.drain();
+      expect(announcementsSent()).to.deep.equal([]);
+
+      clock.set('2026-11-25T09:00:00Z');
+      expect(await app.scheduler.tick()).to.deep.include({ ran: 1 });
+      await app.broadcasts.drain();
+      for (const p of [amy, ben, cal]) {
+        const got = sentTo(notifier, `personal-${p?.userId ?? ''}`);
+        expect(got, p?.userId).to.have.length(1);
+        expect(got[0]?.text).to.include('Training: Registration Agent Advanced');
+        expect(got[0]?.text).to.include('When: Tuesday 8 December 2026, 10:00 (GMT)');
+        expect(got[0]?.buttons.map((b) => b.title)).to.deep.equal(['Book a place']);
+      }
+      const report = lastShown(notifier, 'personal-ra-robin');
+      expect(report).to.include('Training: Registration Agent Advanced, 8 Dec');
+      expect(report).to.match(/Finished: sent to \d of \d/);
+      expect(await store.get(id)).to.deep.include({ state: 'announced', announcedAt: '2026-11-25T09:00:00.000Z' });
+      expect((await app.schedule.waiting(`session-reminder:${id}`))[0]?.dueAt).to.equal('2026-12-07T10:00:00.000Z');
+      expect(await app.schedule.waiting('session-announce:')).to.deep.equal([]);
+
+      const before = notifier.sent.filter((s) => s.kind === 'send').length;
+      expect(await app.scheduler.tick()).to.deep.include({ ran: 0 });
+      await app.broadcasts.drain();
+      expect(notifier.sent.filter((s) => s.kind === 'send')).to.have.length(before);
+      // Now anyone can book it, and Schedule pressed on the old preview changes nothing.
+      expect(readAll(await cal.say(`book ${id}`))).to.include('Booked: Registration Agent Advanced');
+      expect(readAll(await robin.press({ verb: 'training.act', session: id, action: 'schedule', version: 1 }))).to.include(`${id} has already been announced, so there is nothing to schedule.`);
+    });
+
+    it('after a crash between sending it and marking its job done, the bot restarted runs the job again and sends nothing twice', async () => {
+      const stores = { audience: memoryAudience(), broadcastStore: memoryBroadcasts(), schedule: new CrashingSchedule() };
+      await restartOn(stores);
+      await audience(2);
+      const id = await scheduled();
+      clock.set('2026-11-25T09:00:00Z');
+      stores.schedule.failFinish = true;
+      await app.scheduler.tick();
+      await app.broadcasts.drain();
+      expect(announcementsSent()).to.have.length(2);
+      expect(await stores.schedule.waiting(`session-announce:${id}`)).to.have.length(1);
+
+      stores.schedule.failFinish = false;
+      await restartOn(stores);
+      await app.catchUp();
+      expect(await app.scheduler.tick()).to.deep.include({ ran: 1 });
+      await app.broadcasts.drain();
+      expect(announcementsSent()).to.have.length(2);
+      expect(await stores.schedule.waiting(`session-announce:${id}`)).to.deep.equal([]);
+      expect(await app.broadcasts.report(`announce:${id}`)).to.deep.include({ finished: true });
+    });
+
+    it('missed while the bot was down: days late, the first tick after it starts again announces it, once', async () => {
+      const stores = { audience: memoryAudience(), broadcastStore: memoryBroadcasts(), schedule: new CrashingSchedule() };
+      await restartOn(stores);
+      const people = await audience(2);
+      const id = await scheduled();
+      await app.stop();
+      // Down from before 25 November 09:00 until the 28th.
+      clock.set('2026-11-28T15:00:00Z');
+      app = await appOn(stores);
+      await app.catchUp();
+      expect(await app.scheduler.tick()).to.deep.include({ ran: 1 });
+      await app.broadcasts.drain();
+      for (const p of people) expect(sentTo(notifier, `personal-${p.userId}`), p.userId).to.have.length(1);
+      expect(lastShown(notifier, 'personal-ra-robin')).to.match(/Finished: sent to \d of \d/);
+      await app.catchUp();
+      expect(await app.scheduler.tick()).to.deep.include({ ran: 0 });
+      await app.broadcasts.drain();
+      for (const p of people) expect(sentTo(notifier, `personal-${p.userId}`), p.userId).to.have.length(1);
+      expect(await store.get(id)).to.deep.include({ state: 'announced', announcedAt: '2026-11-28T15:00:00.000Z' });
+    });
+
+    it('missed until booking had closed: it is not announced at all, and its author is told why', async () => {
+      await audience(2);
+      const id = await scheduled();
+      clock.set('2026-12-02T08:00:00Z');
+      expect(await app.scheduler.tick()).to.deep.include({ ran: 1 });
+      await app.broadcasts.drain();
+      expect(announcementsSent()).to.deep.equal([]);
+      expect(lastShown(notifier, 'personal-ra-robin')).to.include(
+        `I couldn't announce Registration Agent Advanced, 8 Dec (${id}) on Wednesday 25 November 2026, 09:00 (GMT) as scheduled, and booking for it has closed since, so I haven't announced it at all.`,
+      );
+      expect(readAll(await robin.say('training dates'))).to.include('Not announced: its time, Wednesday 25 November 2026, 09:00 (GMT), passed when I could not send it, and booking has closed since.');
+      expect((await store.get(id))?.state).to.equal('scheduled');
+    });
+
+    it('cancelled before its time, it is never sent; a job that runs for a cancelled or discarded session does nothing', async () => {
+      await audience(2);
+      const id = await scheduled();
+      const confirm = await robin.say(`cancel session ${id}`);
+      expectValidCards(cardsOf(confirm));
+      expect(readAll(confirm)).to.include("It hasn't been announced yet (that is set for Wednesday 25 November 2026, 09:00 (GMT)): cancelled, it never will be.");
+      const done = readAll(await robin.press(button(confirm, 'Yes, cancel the session')));
+      expect(done).to.include(`Registration Agent Advanced, 8 Dec (${id}) is cancelled and no longer listed. It was never announced, and now it won't be: nothing has been sent.`);
+      expect(await app.schedule.waiting('session-announce:')).to.deep.equal([]);
+      clock.set('2026-11-25T09:00:00Z');
+      expect(await app.scheduler.tick()).to.deep.include({ ran: 0 });
+
+      // A job stored for it anyway (or for a discarded draft) finds nothing to announce.
+      const shown = await preview();
+      const draft = String(button(shown, 'Announce')['session']);
+      await robin.press(button(shown, 'Discard'));
+      for (const session of [id, draft]) await app.schedule.put({ id: `session-announce:${session}`, kind: 'session-announce', dueAt: '2026-11-25T09:00:00.000Z', payload: { session } });
+      expect(await app.scheduler.tick()).to.deep.include({ ran: 2 });
+      await app.broadcasts.drain();
+      expect(announcementsSent()).to.deep.equal([]);
+      expect((await store.get(id))?.state).to.equal('cancelled');
+      expect((await store.get(draft))?.state).to.equal('discarded');
+      expect(readAll(await robin.say('training dates'))).to.include('There are no training sessions to book just now.');
+    });
+
+    it('bad times to announce come back next to their field, and nothing is stored', async () => {
+      const cases: readonly (readonly [Record<string, string>, string, string])[] = [
+        [{ announceOn: '2026-11-25' }, 'announceTime', 'Give the time to announce it as well, or leave the day empty to announce it when you press Announce.'],
+        [{ announceTime: '09:00' }, 'announceOn', 'Give the day to announce it as well, or leave the time empty to announce it when you press Announce.'],
+        [{ announceOn: '2026-11-20', announceTime: '09:00' }, 'announceOn', 'This date cannot be in the past.'],
+        [
+          { announceOn: '2026-11-21', announceTime: '09:00' },
+          'announceTime',
+          'Saturday 21 November 2026, 09:00 (GMT) has already passed. Choose a time still to come, or leave both empty to announce it when you press Announce.',
+        ],
+        [{ announceOn: '2026-12-02', announceTime: '09:00' }, 'announceOn', 'Announce it by the last day to book, so that people can book.'],
+        [{ bookingDeadline: '2026-12-08', announceOn: '2026-12-08', announceTime: '10:00' }, 'announceTime', 'Announce it before the session starts, Tuesday 8 December 2026, 10:00 (GMT).'],
+        [
+          { date: '2027-04-10', bookingDeadline: '2027-04-01', announceOn: '2027-03-28', announceTime: '01:30' },
+          'announceTime',
+          'There is no 01:30 on Sunday 28 March 2027 in the UK: the clocks go forward an hour that night. Choose another time.',
+        ],
+      ];
+      for (const [changes, field, problem] of cases) {
+        const replies = await preview(changes);
+        expect(readAll(replies)).to.include('Please correct the fields marked below. Nothing has been saved or sent yet.');
+        expect(formFields(replies).get(field)?.error, JSON.stringify(changes)).to.equal(problem);
+      }
+      expect(await store.list({})).to.deep.equal([]);
+    });
+
+    it('in summer the time to announce is BST: 09:00 BST is 08:00 UTC, and it goes then', async () => {
+      const [amy] = await audience(1);
+      const summer = { date: '2027-06-15', bookingDeadline: '2027-06-10', announceOn: '2027-06-01', announceTime: '09:00' };
+      const shown = await preview(summer);
+      expect(readAll(shown)).to.include('It will be announced on Tuesday 1 June 2027, 09:00 (BST), when you press Schedule.');
+      const id = String(button(shown, 'Schedule')['session']);
+      expect(readAll(await robin.press(button(shown, 'Schedule')))).to.include('it will be announced on Tuesday 1 June 2027, 09:00 (BST)');
+      expect((await app.schedule.waiting(`session-announce:${id}`))[0]?.dueAt).to.equal('2027-06-01T08:00:00.000Z');
+      clock.set('2027-06-01T07:59:00Z');
+      expect(await app.scheduler.tick()).to.deep.include({ ran: 0 });
+      clock.set('2027-06-01T08:00:00Z');
+      expect(await app.scheduler.tick()).to.deep.include({ ran: 1 });
+      await app.broadcasts.drain();
+      const got = sentTo(notifier, `personal-${amy?.userId ?? ''}`);
+      expect(got).to.have.length(1);
+      expect(got[0]?.text).to.include('When: Tuesday 15 June 2027, 10:00 (BST)');
+    });
+
+    it('when its time passes before Schedule is pressed, nothing is scheduled; the preview then offers Announce, which sends it now', async () => {
+      const [amy] = await audience(1);
+      const shown = await preview(later);
+      const id = String(button(shown, 'Schedule')['session']);
+      clock.set('2026-11-25T09:05:00Z');
+      const late = await robin.press(button(shown, 'Schedule'));
+      expect(readAll(late)).to.include(`The time you gave to announce ${id}, Wednesday 25 November 2026, 09:00 (GMT), has passed, so I haven't scheduled it.`);
+      expect(readAll(late)).to.include('Press Announce to send it now, or Edit to choose another time.');
+      expect(late.flatMap((r) => r.buttons).map((b) => b.title)).to.deep.equal(['Announce', 'Edit', 'Discard']);
+      expect(await app.schedule.waiting('session-announce:')).to.deep.equal([]);
+      expect(readAll(await robin.press(button(late, 'Announce')))).to.include(`Announced **${id}**`);
+      await app.broadcasts.drain();
+      expect(sentTo(notifier, `personal-${amy?.userId ?? ''}`)).to.have.length(1);
     });
   });
 

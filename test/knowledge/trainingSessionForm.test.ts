@@ -87,6 +87,19 @@ describe('knowledge: the training session form', () => {
     expect(late.ok ? {} : late.errors).to.deep.equal({ bookingDeadline: "The last day to book can't be after the session." });
   });
 
+  it('a day to announce it later is optional, not in the past, and no later than the last day to book', () => {
+    expect(checkForm(sessionForm(), { ...valid, bookingDeadline: '2026-12-01', announceOn: '2026-12-01', announceTime: '9:00' }, now).ok).to.equal(true);
+    const past = checkForm(sessionForm(), { ...valid, announceOn: '2026-11-20', announceTime: '09:00' }, now);
+    expect(past.ok ? {} : past.errors).to.deep.equal({ announceOn: 'This date cannot be in the past.' });
+    const late = checkForm(sessionForm(), { ...valid, bookingDeadline: '2026-12-01', announceOn: '2026-12-02', announceTime: '09:00' }, now);
+    expect(late.ok ? {} : late.errors).to.deep.equal({ announceOn: 'Announce it by the last day to book, so that people can book.' });
+    const schema = describeForm(sessionForm()) as { fields: { id: string; type: string; required: boolean }[] };
+    expect(schema.fields.filter((f) => f.id.startsWith('announce')).map((f) => [f.id, f.type, f.required])).to.deep.equal([
+      ['announceOn', 'date', false],
+      ['announceTime', 'time', false],
+    ]);
+  });
+
   it('"today" is the UK day: at 23:30 UTC on 30 June it is already 1 July in the UK, so 30 June is past', () => {
     const summer = { ...valid, date: '2027-07-10', bookingDeadline: '2027-06-30' };
     const check = checkForm(sessionForm(), summer, new Date('2027-06-30T23:30:00Z'));
