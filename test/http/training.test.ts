@@ -30,9 +30,10 @@ describe('HTTP: a training session announced over /api/messages reaches every re
   let url: string;
 
   beforeEach(async () => {
-    connector = await startConnector();
+    // Teams' limit, scaled down so the test is quick: more than 10 requests in any second is answered 429.
+    connector = await startConnector({ limitPerSecond: 10 });
     // The app's own Bot Connector client, so proactive sends really go over HTTP to the stand-in.
-    const config = loadConfig({ LOG_LEVEL: 'silent', PORT: '0', DATA_DIR: path.join(os.tmpdir(), 'unused'), RA_ADMINS: adminId, BROADCAST_RATE: '1000' });
+    const config = loadConfig({ LOG_LEVEL: 'silent', PORT: '0', DATA_DIR: path.join(os.tmpdir(), 'unused'), RA_ADMINS: adminId, BROADCAST_RATE: '8' });
     const { requests, desks } = memoryRequestStores();
     app = await createApp(config, { questionLog: memoryQuestionLog(), directory: memoryDirectory(), requests, desks, inMemory: true, clock: { now: () => testNow } });
     url = await app.start();
@@ -42,10 +43,11 @@ describe('HTTP: a training session announced over /api/messages reaches every re
     await connector.close();
   });
 
-  it('an RA admin creates, previews and announces a session; each of 12 people (and the admin, who is in the audience too) receives the announcement once, even when Announce is pressed twice', async () => {
+  it('an RA admin creates, previews and announces a session; each of 24 people (and the admin, who is in the audience too) receives the announcement once, paced under the limit, even when Announce is pressed twice', async function () {
+    this.timeout(30_000);
     const inChat = (userId: string, more: Record<string, unknown>) =>
       activity({ serviceUrl: connector.url, from: { id: userId, name: userId, aadObjectId: userId === 'ra-admin' ? adminId : `aad-${userId}` }, conversation: { id: `personal-${userId}`, conversationType: 'personal', isGroup: false, name: '' }, ...more });
-    for (let i = 1; i <= 12; i++) expect((await post(url, inChat(`user-${i}`, { type: 'message', text: 'hello' }))).status).to.equal(200);
+    for (let i = 1; i <= 24; i++) expect((await post(url, inChat(`user-${i}`, { type: 'message', text: 'hello' }))).status).to.equal(200);
 
     const form = await post(url, inChat('ra-admin', { type: 'message', text: 'new training session' }));
     const previewButton = buttonsOf(form.body).find((b) => b.title === 'Preview');
@@ -59,7 +61,7 @@ describe('HTTP: a training session announced over /api/messages reaches every re
     if (!announce) throw new Error(textOf(preview.body));
 
     const first = await post(url, inChat('ra-admin', { type: 'message', value: announce.data }));
-    expect(textOf(first.body)).to.match(/Announced \*\*TS-[A-Z0-9]{6}\*\*: it is going to 13 people/);
+    expect(textOf(first.body)).to.match(/Announced \*\*TS-[A-Z0-9]{6}\*\*: it is going to 25 people/);
     const second = await post(url, inChat('ra-admin', { type: 'message', value: announce.data }));
     expect(textOf(second.body)).to.include("so I haven't sent it again");
     await app.broadcasts.drain();
@@ -67,8 +69,14 @@ describe('HTTP: a training session announced over /api/messages reaches every re
     const announcements = connector.received.filter((r) => r.method === 'POST' && r.conversationId.startsWith('personal-user-'));
     const perPerson = new Map<string, number>();
     for (const r of announcements) perPerson.set(r.conversationId, (perPerson.get(r.conversationId) ?? 0) + 1);
-    expect(perPerson.size).to.equal(12);
+    expect(perPerson.size).to.equal(24);
     expect([...perPerson.values()].every((n) => n === 1)).to.equal(true);
+    // Paced: Teams never had to say 429, and no second held more than its limit of requests.
+    expect(connector.throttled).to.equal(0);
+    const times = connector.received.map((r) => r.at).sort((a, b) => a - b);
+    const busiest = Math.max(...times.map((t, i) => times.slice(i).filter((u) => u < t + 1000).length));
+    expect(busiest).to.be.at.most(10);
+    expect((times.at(-1) ?? 0) - (times[0] ?? 0), 'about 25 sends at 8 a second take more than two seconds').to.be.greaterThan(2000);
     const card = cardToText(announcements[0]?.body?.attachments?.[0]?.content);
     expect(card.text).to.include('Training: Sponsor training');
     expect(card.buttons.map((b) => b.title)).to.deep.equal(['Book a place']);
