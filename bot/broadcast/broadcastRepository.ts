@@ -48,6 +48,8 @@ export interface BroadcastRepository {
   claim(limit: number, now: string): Promise<Claim[]>;
   /** Records outcomes in one write; returns the ids of broadcasts this finished. */
   record(outcomes: readonly Outcome[], at: string): Promise<string[]>;
+  /** Both in one write, the worker's regular round trip: records `outcomes`, then claims up to `limit`. */
+  exchange(outcomes: readonly Outcome[], limit: number, now: string): Promise<{ readonly claims: Claim[]; readonly finished: string[] }>;
   /** At start-up: deliveries left `sending` by a process that died go back to pending (at least once). How many. */
   requeueInFlight(at: string): Promise<number>;
   /** Cancels what is still pending; undefined for an unknown id. */

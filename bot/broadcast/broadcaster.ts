@@ -84,6 +84,11 @@ interface CardState {
   busy: boolean;
 }
 
+/** One request's place in the last second's count. */
+interface Slot {
+  answeredAt: number | undefined;
+}
+
 type Pick = { readonly kind: 'delivery'; readonly index: number; readonly conversation: string } | { readonly kind: 'report'; readonly job: ReportJob; readonly conversation: string };
 
 /**
@@ -120,20 +125,20 @@ export class Broadcaster implements Broadcasts {
   readonly #cards = new Map<string, CardState>();
   readonly #inFlight = new Set<Promise<void>>();
   readonly #sentTo = new Map<string, number[]>();
-  /** When each of the last second's messages went. */
-  readonly #window: number[] = [];
+  /** The requests that count against the last second. */
+  #window: Slot[] = [];
   readonly #perSecond: number;
   #tokens: number;
   #refilledAt: number;
   #pausedUntil = 0;
   #dry = false;
-  #claimRetryAt = 0;
-  #flushRetryAt = 0;
+  /** After a failed write, when to write again. */
+  #syncRetryAt = 0;
   #lastFlush: number;
   #nextReportCheck = 0;
   #lastPrune = Number.NEGATIVE_INFINITY;
-  #claiming: Promise<void> | undefined;
-  #flushing: Promise<void> | undefined;
+  /** The write under way: outcomes recorded and more work claimed, together. */
+  #syncing: Promise<void> | undefined;
   #kicks = 0;
   #wake: (() => void) | undefined;
   #loop: Promise<void> | undefined;
@@ -151,13 +156,15 @@ export class Broadcaster implements Broadcasts {
     this.#retry = { ...defaultBroadcastRetry, ...options.retry };
     this.#rate = options.rate;
     this.#perConversation = options.perConversationPerSecond ?? 7;
-    // A twentieth of a second's worth: enough to catch up after a stalled event loop, too little to break a per-second limit.
-    this.#capacity = Math.max(1, options.rate / 20);
+    // A fifth of a second's worth, to catch up after the event loop stalls (a write of a large queue); the per-second
+    // window below keeps the catching up within the limit.
+    this.#capacity = Math.max(1, options.rate / 5);
     this.#perSecond = Math.max(1, Math.floor(options.rate));
-    this.#claimSize = Math.min(500, Math.max(10, Math.ceil(options.rate / 2)));
+    // A second's worth, topped up with every write: claims ride along with the outcomes, costing no write of their own.
+    this.#claimSize = Math.min(1000, Math.max(10, Math.ceil(options.rate)));
     this.#maxInFlight = Math.min(64, Math.max(4, Math.ceil(options.rate / 2)));
-    this.#flushBatch = options.flushBatch ?? 50;
-    this.#flushEveryMs = options.flushEveryMs ?? 250;
+    this.#flushBatch = options.flushBatch ?? 100;
+    this.#flushEveryMs = options.flushEveryMs ?? 500;
     this.#reportEveryMs = options.reportEveryMs ?? 2000;
     this.#renderReport = options.renderReport;
     this.#onGone = options.onGone;
@@ -187,13 +194,12 @@ export class Broadcaster implements Broadcasts {
     if (dropped.length > 0) {
       this.#buffer = this.#buffer.filter((c) => c.broadcastId !== id);
       this.#outcomes.push(...dropped.map((c) => ({ broadcastId: c.broadcastId, userId: c.userId, state: 'cancelled' as const, attempts: c.attempts })));
-      this.#startFlush();
     }
     if (report.cancelledAt) this.#logger.info({ title: report.title, counts: report.counts }, 'broadcast cancelled');
     this.#queueReport(id);
     this.#kick();
     if (dropped.length === 0) return report;
-    await this.#flushing;
+    await this.#syncNow();
     return (await this.#store.report(id)) ?? report;
   }
 
@@ -237,10 +243,7 @@ export class Broadcaster implements Broadcasts {
     const now = this.#nowIso();
     this.#outcomes.push(...this.#buffer.map((c) => ({ broadcastId: c.broadcastId, userId: c.userId, state: 'pending' as const, attempts: c.attempts, nextAttemptAt: now })));
     this.#buffer = [];
-    await this.#flushing;
-    this.#flushRetryAt = 0;
-    this.#startFlush();
-    await this.#flushing;
+    await this.#syncNow();
     for (const resolve of this.#drainWaiters.splice(0)) resolve();
   }
 
@@ -257,7 +260,8 @@ export class Broadcaster implements Broadcasts {
   }
 
   #addCard(id: string, card: CardState): void {
-    this.#cards.set(id, card);
+    // Known already (queued while start-up read the store): keep the one that may be posting.
+    if (!this.#cards.has(id)) this.#cards.set(id, card);
     this.#queueReport(id);
   }
 
@@ -283,8 +287,9 @@ export class Broadcaster implements Broadcasts {
 
   async #step(): Promise<void> {
     const now = this.#timing.monotonic();
-    if (this.#outcomes.length >= this.#flushBatch || (this.#outcomes.length > 0 && now - this.#lastFlush >= this.#flushEveryMs)) this.#startFlush();
-    if (!this.#claiming && !this.#dry && now >= this.#claimRetryAt && this.#buffer.length <= this.#claimSize / 2) this.#startClaim();
+    const flush = this.#outcomes.length >= this.#flushBatch || (this.#outcomes.length > 0 && now - this.#lastFlush >= this.#flushEveryMs);
+    const claim = !this.#dry && !this.#stopping && this.#buffer.length <= this.#claimSize / 2;
+    if ((flush || claim) && !this.#syncing && now >= this.#syncRetryAt) this.#startSync();
     if (now >= this.#nextReportCheck && this.#hasLiveCards()) {
       this.#nextReportCheck = now + this.#reportEveryMs;
       void this.#checkReports();
@@ -294,38 +299,38 @@ export class Broadcaster implements Broadcasts {
     const pick = this.#pick(now);
     if (typeof pick === 'number') return this.#sleep(pick);
     if (pick === undefined) return this.#idle(now);
-    const wait = this.#takeToken(now);
-    if (wait > 0) return this.#sleep(wait);
+    const slot = this.#takeToken(now);
+    if (typeof slot === 'number') return this.#sleep(slot);
     this.#noteSend(pick.conversation, now);
     if (pick.kind === 'delivery') {
       const [claim] = this.#buffer.splice(pick.index, 1);
-      if (claim) this.#track(this.#deliver(claim));
+      if (claim) this.#track(this.#deliver(claim), slot);
     } else {
       this.#reportJobs.splice(this.#reportJobs.indexOf(pick.job), 1);
-      this.#track(this.#sendReport(pick.job));
+      this.#track(this.#sendReport(pick.job), slot);
     }
   }
 
   /** Nothing to send this moment: finish what is under way, then wait for the next due time or a kick. */
   async #idle(now: number): Promise<void> {
-    if (this.#claiming) return void (await this.#claiming);
-    if (this.#outcomes.length > 0 && !this.#flushing && now >= this.#flushRetryAt) this.#startFlush();
-    if (this.#flushing) return void (await this.#flushing);
+    // Finishing a broadcast's last outcomes at once gets its report card its final counts without waiting.
+    if (this.#outcomes.length > 0 && !this.#syncing && now >= this.#syncRetryAt) this.#startSync();
+    if (this.#syncing) return void (await this.#syncing);
     if (this.#inFlight.size > 0) return this.#sleep(this.#flushEveryMs);
     const kicks = this.#kicks;
     let waitMs = 60_000;
-    if (this.#outcomes.length > 0) waitMs = Math.max(1, this.#flushRetryAt - now);
+    if (this.#outcomes.length > 0) waitMs = Math.max(1, this.#syncRetryAt - now);
     if (this.#reportJobs.length > 0) waitMs = Math.min(waitMs, Math.max(1, Math.min(...this.#reportJobs.map((j) => j.readyAt)) - now));
     if (this.#hasLiveCards()) waitMs = Math.min(waitMs, Math.max(1, this.#nextReportCheck - now));
     try {
       const next = await this.#store.nextDueAt();
       if (next !== undefined) {
         const dueIn = Date.parse(next) - this.#clock.now().getTime();
-        if (dueIn <= 0 && now >= this.#claimRetryAt) {
+        if (dueIn <= 0 && now >= this.#syncRetryAt) {
           this.#dry = false;
           return;
         }
-        waitMs = Math.min(waitMs, Math.max(1, dueIn, this.#claimRetryAt - now));
+        waitMs = Math.min(waitMs, Math.max(1, dueIn, this.#syncRetryAt - now));
       }
       await this.#prune();
     } catch (error) {
@@ -363,18 +368,25 @@ export class Broadcaster implements Broadcasts {
 
   /**
    * Takes a token from the bucket, or says how long until one is there. The bucket smooths the pace and lets the
-   * worker catch up after a stall; the window on top keeps any one second at `rate` exactly, as Teams counts it.
+   * worker catch up after a stall. The window on top keeps any one second at `rate` as the service counts it: a
+   * request reaches the service some time between being sent and being answered, so each one counts until a
+   * second after its answer (a slow first request cannot bunch up with the next ones into a burst over the limit).
    */
-  #takeToken(now: number): number {
-    while (this.#window.length > 0 && (this.#window[0] as number) <= now - 1000) this.#window.shift();
-    if (this.#window.length >= this.#perSecond) return Math.max(1, (this.#window[0] as number) + 1000 - now);
+  #takeToken(now: number): Slot | number {
+    if (this.#window.length >= this.#perSecond) this.#window = this.#window.filter((slot) => slot.answeredAt === undefined || slot.answeredAt > now - 1000);
+    if (this.#window.length >= this.#perSecond) {
+      const answered = this.#window.map((slot) => slot.answeredAt).filter((at): at is number => at !== undefined);
+      // All still out: an answer wakes the loop.
+      return answered.length > 0 ? Math.max(1, Math.min(...answered) + 1000 - now) : this.#flushEveryMs;
+    }
     // After a 429 the bucket refills only from the end of the pause.
     this.#tokens = Math.min(this.#capacity, this.#tokens + (Math.max(0, now - this.#refilledAt) * this.#rate) / 1000);
     this.#refilledAt = Math.max(now, this.#refilledAt);
     if (this.#tokens >= 1) {
       this.#tokens -= 1;
-      this.#window.push(now);
-      return 0;
+      const slot: Slot = { answeredAt: undefined };
+      this.#window.push(slot);
+      return slot;
     }
     return Math.max(1, Math.ceil(((1 - this.#tokens) * 1000) / this.#rate));
   }
@@ -516,35 +528,19 @@ export class Broadcaster implements Broadcasts {
     this.#kick();
   }
 
-  #startClaim(): void {
-    const limit = this.#claimSize - this.#buffer.length;
-    this.#claiming = this.#store
-      .claim(limit, this.#nowIso())
-      .then(
-        (claims) => {
-          this.#buffer.push(...claims);
-          if (claims.length < limit) this.#dry = true;
-        },
-        (error: unknown) => {
-          this.#logger.error({ err: error }, 'could not claim deliveries from the broadcast queue; trying again shortly');
-          this.#claimRetryAt = this.#timing.monotonic() + 1000;
-        },
-      )
-      .finally(() => {
-        this.#claiming = undefined;
-        this.#kick();
-      });
-  }
-
-  #startFlush(): void {
-    if (this.#flushing || this.#outcomes.length === 0 || this.#timing.monotonic() < this.#flushRetryAt) return;
-    const batch = this.#outcomes;
+  /** One write: the outcomes so far, and a top-up of the claimed work (unless the queue is known to be dry). */
+  #startSync(): void {
+    if (this.#syncing) return;
+    const outcomes = this.#outcomes;
     this.#outcomes = [];
+    const limit = this.#dry || this.#stopping ? 0 : this.#claimSize - this.#buffer.length;
     this.#lastFlush = this.#timing.monotonic();
-    this.#flushing = this.#store
-      .record(batch, this.#nowIso())
+    this.#syncing = this.#store
+      .exchange(outcomes, limit, this.#nowIso())
       .then(
-        async (finished) => {
+        async ({ claims, finished }) => {
+          this.#buffer.push(...claims);
+          if (limit > 0 && claims.length < limit) this.#dry = true;
           for (const id of finished) {
             const report = await this.#store.report(id);
             if (report) this.#logger.info({ title: report.title, counts: report.counts, cancelled: report.cancelledAt !== undefined }, 'broadcast finished');
@@ -553,15 +549,23 @@ export class Broadcaster implements Broadcasts {
         },
         (error: unknown) => {
           // Kept to write again: until then those deliveries stay `sending`, so a crash now sends them again.
-          this.#logger.error({ err: error, outcomes: batch.length }, 'could not record broadcast outcomes; trying again shortly');
-          this.#outcomes = [...batch, ...this.#outcomes];
-          this.#flushRetryAt = this.#timing.monotonic() + 1000;
+          this.#logger.error({ err: error, outcomes: outcomes.length }, 'could not write to the broadcast queue; trying again shortly');
+          this.#outcomes = [...outcomes, ...this.#outcomes];
+          this.#syncRetryAt = this.#timing.monotonic() + 1000;
         },
       )
       .finally(() => {
-        this.#flushing = undefined;
+        this.#syncing = undefined;
         this.#kick();
       });
+  }
+
+  /** Writes every outcome now (stop, cancel), after any write under way. */
+  async #syncNow(): Promise<void> {
+    await this.#syncing;
+    this.#syncRetryAt = 0;
+    this.#startSync();
+    await this.#syncing;
   }
 
   async #prune(): Promise<void> {
@@ -572,10 +576,11 @@ export class Broadcaster implements Broadcasts {
     if (pruned > 0) this.#logger.info({ pruned }, 'recipients of old broadcasts forgotten');
   }
 
-  #track(work: Promise<void>): void {
+  #track(work: Promise<void>, slot: Slot): void {
     const tracked = work
       .catch((error: unknown) => this.#logger.error({ err: error }, 'a broadcast send failed unexpectedly'))
       .finally(() => {
+        slot.answeredAt = this.#timing.monotonic();
         this.#inFlight.delete(tracked);
         this.#kick();
       });

@@ -84,53 +84,43 @@ export class LowdbBroadcasts implements BroadcastRepository {
   }
 
   async claim(limit: number, now: string): Promise<Claim[]> {
-    if (limit < 1) return [];
-    const due = (d: StoredDelivery) => d.state === 'pending' && d.nextAttemptAt <= now;
-    // Most calls while a broadcast waits on retries find nothing: looking first saves rewriting the file.
-    const any = await this.document.read((data) => active(data).some((b) => (data.deliveries[b.id] ?? []).some(due)));
-    if (!any) return [];
-    return this.document.change((data) => {
-      // Round robin across broadcasts, so a reminder to one person is not stuck behind an announcement to thousands.
-      const lanes = active(data)
-        .map((b) => ({ broadcast: b, picked: firstN(data.deliveries[b.id] ?? [], due, limit) }))
-        .filter((l) => l.picked.length > 0);
-      const claims: Claim[] = [];
-      for (let i = 0; claims.length < limit; i++) {
-        let took = false;
-        for (const lane of lanes) {
-          const delivery = lane.picked[i];
-          if (!delivery || claims.length >= limit) continue;
-          took = true;
-          delivery.state = 'sending';
-          claims.push({ broadcastId: lane.broadcast.id, userId: delivery.userId, reference: delivery.reference, activity: lane.broadcast.activity ?? {}, attempts: delivery.attempts });
-        }
-        if (!took) break;
-      }
-      return claims;
-    });
+    return (await this.exchange([], limit, now)).claims;
   }
 
   async record(outcomes: readonly Outcome[], at: string): Promise<string[]> {
-    if (outcomes.length === 0) return [];
+    return (await this.exchange(outcomes, 0, at)).finished;
+  }
+
+  async exchange(outcomes: readonly Outcome[], limit: number, now: string): Promise<{ readonly claims: Claim[]; readonly finished: string[] }> {
+    const due = (d: StoredDelivery) => d.state === 'pending' && d.nextAttemptAt <= now;
+    // Most claims while a broadcast waits on retries find nothing: looking first saves rewriting the file.
+    const claiming = limit >= 1 && (await this.document.read((data) => active(data).some((b) => !b.cancelledAt && (data.deliveries[b.id] ?? []).some(due))));
+    if (outcomes.length === 0 && !claiming) return { claims: [], finished: [] };
     return this.document.change((data) => {
-      const touched = new Set<string>();
-      for (const outcome of outcomes) {
-        const list = Object.hasOwn(data.deliveries, outcome.broadcastId) ? data.deliveries[outcome.broadcastId] : undefined;
-        const delivery = list ? this.indexOf(list).get(outcome.userId) : undefined;
-        // A stale outcome (recorded already, or the broadcast pruned) changes nothing.
-        if (!delivery || delivery.state !== 'sending') continue;
-        const broadcast = data.broadcasts[outcome.broadcastId];
-        // Cancelled while this was out: what was not sent stays unsent.
-        const state = outcome.state === 'pending' && broadcast?.cancelledAt ? 'cancelled' : outcome.state;
-        delivery.state = state;
-        delivery.attempts = outcome.attempts;
-        delivery.lastError = outcome.error;
-        if (state === 'pending') delivery.nextAttemptAt = outcome.nextAttemptAt ?? at;
-        if (state === 'sent') delivery.sentAt = at;
-        touched.add(outcome.broadcastId);
-      }
-      return [...touched].filter((id) => finishIfDone(data, id, at));
+      const finished = this.apply(data, outcomes, now);
+      return { claims: claiming ? take(data, limit, due) : [], finished };
     });
+  }
+
+  /** Records outcomes; the ids of the broadcasts this finished. */
+  private apply(data: BroadcastsData, outcomes: readonly Outcome[], at: string): string[] {
+    const touched = new Set<string>();
+    for (const outcome of outcomes) {
+      const list = Object.hasOwn(data.deliveries, outcome.broadcastId) ? data.deliveries[outcome.broadcastId] : undefined;
+      const delivery = list ? this.indexOf(list).get(outcome.userId) : undefined;
+      // A stale outcome (recorded already, or the broadcast pruned) changes nothing.
+      if (!delivery || delivery.state !== 'sending') continue;
+      const broadcast = data.broadcasts[outcome.broadcastId];
+      // Cancelled while this was out: what was not sent stays unsent.
+      const state = outcome.state === 'pending' && broadcast?.cancelledAt ? 'cancelled' : outcome.state;
+      delivery.state = state;
+      delivery.attempts = outcome.attempts;
+      delivery.lastError = outcome.error;
+      if (state === 'pending') delivery.nextAttemptAt = outcome.nextAttemptAt ?? at;
+      if (state === 'sent') delivery.sentAt = at;
+      touched.add(outcome.broadcastId);
+    }
+    return [...touched].filter((id) => finishIfDone(data, id, at));
   }
 
   async requeueInFlight(at: string): Promise<number> {
@@ -141,7 +131,8 @@ export class LowdbBroadcasts implements BroadcastRepository {
       for (const broadcast of active(data)) {
         for (const delivery of data.deliveries[broadcast.id] ?? []) {
           if (delivery.state !== 'sending') continue;
-          delivery.state = 'pending';
+          // Cancelled while it was out: not sent again.
+          delivery.state = broadcast.cancelledAt ? 'cancelled' : 'pending';
           count++;
         }
         finishIfDone(data, broadcast.id, at);
@@ -230,6 +221,27 @@ function active(data: BroadcastsData): StoredBroadcast[] {
   return Object.values(data.broadcasts)
     .filter((b) => !b.finishedAt)
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+}
+
+/** Marks up to `limit` due deliveries `sending`, round robin across broadcasts, so a reminder to one person is not stuck behind an announcement to thousands. */
+function take(data: BroadcastsData, limit: number, due: (d: StoredDelivery) => boolean): Claim[] {
+  const lanes = active(data)
+    .filter((b) => !b.cancelledAt)
+    .map((b) => ({ broadcast: b, picked: firstN(data.deliveries[b.id] ?? [], due, limit) }))
+    .filter((l) => l.picked.length > 0);
+  const claims: Claim[] = [];
+  for (let i = 0; claims.length < limit; i++) {
+    let took = false;
+    for (const lane of lanes) {
+      const delivery = lane.picked[i];
+      if (!delivery || claims.length >= limit) continue;
+      took = true;
+      delivery.state = 'sending';
+      claims.push({ broadcastId: lane.broadcast.id, userId: delivery.userId, reference: delivery.reference, activity: lane.broadcast.activity ?? {}, attempts: delivery.attempts });
+    }
+    if (!took) break;
+  }
+  return claims;
 }
 
 function firstN<T>(items: readonly T[], keep: (item: T) => boolean, n: number): T[] {

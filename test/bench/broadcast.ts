@@ -84,6 +84,22 @@ function startBot(dataDir: string, log: string[]): Promise<ChildProcess> {
 
 const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 
+/**
+ * Unique recipients reached so far, counted as the requests come in: the stand-in shares this process, so polling
+ * must stay cheap or it would slow the stand-in's answers (and so the bot) down.
+ */
+function counter(standIn: ConnectorStandIn): () => number {
+  const seenIds = new Set<string>();
+  let next = 0;
+  return () => {
+    for (; next < standIn.received.length; next++) {
+      const r = standIn.received[next];
+      if (r && r.method === 'POST' && r.conversationId !== 'a:bench-author') seenIds.add(r.conversationId);
+    }
+    return seenIds.size;
+  };
+}
+
 function tally(standIn: ConnectorStandIn): { unique: number; duplicates: number; first: number; last: number } {
   const counts = new Map<string, number>();
   let first = Infinity;
@@ -103,24 +119,29 @@ function stored(dataDir: string): BroadcastsData {
   return JSON.parse(readFileSync(path.join(dataDir, 'broadcasts.json'), 'utf8')) as BroadcastsData;
 }
 
-async function until(done: () => boolean, what: string, limitMs = 15 * 60_000): Promise<void> {
+async function until(done: () => boolean, what: string, limitMs = 15 * 60_000, everyMs = 200): Promise<void> {
   const end = performance.now() + limitMs;
   while (!done()) {
     if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 
-/** Waits until every delivery has an outcome in the file (the bot writes outcomes every quarter second). */
-async function finished(dataDir: string, child: ChildProcess): Promise<void> {
-  await until(() => {
+/** Waits until everyone has received it, then until every delivery has its outcome in the file. */
+async function finished(dataDir: string, child: ChildProcess, reached: () => number): Promise<void> {
+  const alive = () => {
     if (child.exitCode !== null) throw new Error('the bot stopped during the run');
+  };
+  await until(() => (alive(), reached() >= recipients), 'every recipient to be reached');
+  // Reading the (large) file is slow: only once the sending is over.
+  await until(() => {
+    alive();
     try {
       return stored(dataDir).broadcasts[broadcastId]?.finishedAt !== undefined;
     } catch {
       return false;
     }
-  }, 'the broadcast to finish');
+  }, 'the broadcast to finish', 60_000, 1000);
 }
 
 function states(dataDir: string): Record<string, number> {
@@ -135,7 +156,7 @@ const plainLog: string[] = [];
 const plainConnector = await connector(1);
 await seed(plainDir, plainConnector.url);
 const plainBot = await startBot(plainDir, plainLog);
-await finished(plainDir, plainBot);
+await finished(plainDir, plainBot, counter(plainConnector));
 plainBot.kill('SIGTERM');
 await exited(plainBot);
 const plain = tally(plainConnector);
@@ -152,15 +173,16 @@ const crashDir = mkdtempSync(path.join(os.tmpdir(), 'sa-bench-broadcast-crash-')
 const crashLog: string[] = [];
 const crashConnector = await connector(2);
 await seed(crashDir, crashConnector.url);
+const reachedInCrashRun = counter(crashConnector);
 const doomed = await startBot(crashDir, crashLog);
-await until(() => tally(crashConnector).unique >= recipients * killAtShare, 'the kill point');
+await until(() => reachedInCrashRun() >= recipients * killAtShare, 'the kill point', 15 * 60_000, 20);
 doomed.kill('SIGKILL');
 await exited(doomed);
 const atKill = states(crashDir);
 const inFlightAtKill = atKill['sending'] ?? 0;
-const receivedAtKill = tally(crashConnector).unique;
+const receivedAtKill = reachedInCrashRun();
 const restarted = await startBot(crashDir, crashLog);
-await finished(crashDir, restarted);
+await finished(crashDir, restarted, reachedInCrashRun);
 restarted.kill('SIGTERM');
 await exited(restarted);
 const crash = tally(crashConnector);

@@ -1,6 +1,7 @@
 import type { Activity, ConversationReference } from 'botbuilder';
 import type { Timing } from '../../bot/broadcast/broadcaster.js';
 import type { Clock, Notifier } from '../../dialogs/ports.js';
+import { TimerQueue } from '../support/clocks.js';
 
 /** Lets every promise chain that is ready run (in-memory stores and fake notifiers resolve without I/O). */
 export async function settle(rounds = 3): Promise<void> {
@@ -10,7 +11,7 @@ export async function settle(rounds = 3): Promise<void> {
 /** A fake clock for the broadcaster: wall time and pacing time move together, only when a test says so. */
 export class FakeTime {
   #now: number;
-  #timers: { at: number; callback: () => void; cancelled: boolean }[] = [];
+  readonly #timers = new TimerQueue();
 
   constructor(start = '2026-11-21T09:30:00.000Z') {
     this.#now = Date.parse(start);
@@ -20,13 +21,7 @@ export class FakeTime {
 
   readonly timing: Timing = {
     monotonic: () => this.#now,
-    schedule: (callback, delayMs) => {
-      const timer = { at: this.#now + Math.max(0, delayMs), callback, cancelled: false };
-      this.#timers.push(timer);
-      return () => {
-        timer.cancelled = true;
-      };
-    },
+    schedule: (callback, delayMs) => this.#timers.add(this.#now + Math.max(0, delayMs), callback),
   };
 
   /** Milliseconds since the start of the clock's epoch, for recording when things happened. */
@@ -38,16 +33,12 @@ export class FakeTime {
   async advance(ms: number): Promise<void> {
     const until = this.#now + ms;
     await settle();
-    for (;;) {
-      const due = this.#timers.filter((t) => !t.cancelled && t.at <= until).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      due.cancelled = true;
+    for (let due = this.#timers.takeDue(until); due; due = this.#timers.takeDue(until)) {
       this.#now = Math.max(this.#now, due.at);
       due.callback();
       await settle();
     }
     this.#now = until;
-    this.#timers = this.#timers.filter((t) => !t.cancelled);
     await settle();
   }
 
