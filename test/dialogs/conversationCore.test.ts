@@ -89,8 +89,11 @@ describe('conversation core', () => {
       expect(text).to.include('Version: 0.1.0');
     });
 
-    it('when a user types "about", they get the same about card', async () => {
-      expect(readAll(await new Chat(app).say('about'))).to.include('About Smartcard Assistant');
+    it('when a user types "about", they get the same about card, which says what is kept about them and how to clear it', async () => {
+      const about = readAll(await new Chat(app).say('about'));
+      expect(about).to.include('About Smartcard Assistant');
+      expect(about).to.include('Say **forget me** to clear them.');
+      expect(about).to.include('Say **stop announcements** to have no announcements.');
     });
   });
 
