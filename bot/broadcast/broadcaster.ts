@@ -59,6 +59,13 @@ export interface BroadcasterOptions {
   readonly flushEveryMs?: number | undefined;
   /** How often a running broadcast's report card is brought up to date, at most. */
   readonly reportEveryMs?: number | undefined;
+  /**
+   * How long a new broadcast's report card waits before it is first posted (1.5 s): the turn that queued it is still
+   * replying ("Announced ...: I'll post a delivery report here"), and the card should land under that reply.
+   */
+  readonly firstReportDelayMs?: number | undefined;
+  /** How long a send may go unanswered (30 s) before it counts as a failure to retry, freeing its place in the pace. */
+  readonly sendTimeoutMs?: number | undefined;
   /** The report card's message, drawn by the dialogs layer. */
   readonly renderReport: (report: BroadcastReport) => Partial<Activity>;
   /** Teams said this person is gone (403 or 404): take them out of the audience. Must not throw. */
@@ -69,9 +76,11 @@ export interface BroadcasterOptions {
 
 interface ReportJob {
   readonly broadcastId: string;
-  /** Monotonic ms before which it waits (a retry). */
+  /** Monotonic ms before which it waits (a retry, or a new card's first post). */
   readyAt: number;
   failures: number;
+  /** Waiting only for the turn that queued it to reply: `drain` need not wait for that. */
+  settling: boolean;
 }
 
 interface CardState {
@@ -94,9 +103,10 @@ type Pick = { readonly kind: 'delivery'; readonly index: number; readonly conver
 /**
  * Sends every queued delivery through the Notifier, paced by a token bucket (`rate` a second, small bursts) and at
  * most `perConversationPerSecond` to one conversation. A 429 pauses all sending for its Retry-After and costs the
- * delivery no attempt; 412 and 5xx are retried with exponential backoff and full jitter up to `maxAttempts`, then
- * failed; 403 and 404 mark the person gone. Work is claimed and recorded in batches. Delivery is at least once: a
- * message sent just before a crash, whose outcome was not yet written, is sent again after the restart.
+ * delivery no attempt; 412, 5xx and sends unanswered after `sendTimeoutMs` are retried with exponential backoff and
+ * full jitter up to `maxAttempts`, then failed; 403 and 404 mark the person gone. Work is claimed and recorded in
+ * batches. Delivery is at least once: a message sent just before a crash, whose outcome was not yet written, or whose
+ * answer came too late, is sent again.
  * Nothing personal is logged above debug: broadcast titles and counts only.
  */
 export class Broadcaster implements Broadcasts {
@@ -115,6 +125,8 @@ export class Broadcaster implements Broadcasts {
   readonly #flushBatch: number;
   readonly #flushEveryMs: number;
   readonly #reportEveryMs: number;
+  readonly #firstReportDelayMs: number;
+  readonly #sendTimeoutMs: number;
   readonly #renderReport: (report: BroadcastReport) => Partial<Activity>;
   readonly #onGone: ((userId: string) => Promise<void>) | undefined;
   readonly #keepFinishedMs: number;
@@ -166,6 +178,8 @@ export class Broadcaster implements Broadcasts {
     this.#flushBatch = options.flushBatch ?? 100;
     this.#flushEveryMs = options.flushEveryMs ?? 500;
     this.#reportEveryMs = options.reportEveryMs ?? 2000;
+    this.#firstReportDelayMs = options.firstReportDelayMs ?? 1500;
+    this.#sendTimeoutMs = options.sendTimeoutMs ?? 30_000;
     this.#renderReport = options.renderReport;
     this.#onGone = options.onGone;
     this.#keepFinishedMs = (options.keepFinishedDays ?? 30) * 86_400_000;
@@ -179,7 +193,7 @@ export class Broadcaster implements Broadcasts {
     if (result.queued) {
       this.#logger.info({ title: request.title, recipients: result.report.total }, 'broadcast queued');
       this.#logger.debug({ broadcastId: request.id }, 'broadcast id');
-      if (request.author) this.#addCard(request.id, { author: request.author, activityId: undefined, state: 'due', shown: undefined, busy: false });
+      if (request.author) this.#addCard(request.id, { author: request.author, activityId: undefined, state: 'due', shown: undefined, busy: false }, this.#firstReportDelayMs);
       this.#dry = false;
       this.#kick();
     }
@@ -222,6 +236,12 @@ export class Broadcaster implements Broadcasts {
     if (this.#stopping) return Promise.resolve();
     this.start();
     const done = new Promise<void>((resolve) => this.#drainWaiters.push(resolve));
+    // A new card waits only for its author's chat turn to reply, which has happened by now: post it with the rest.
+    for (const job of this.#reportJobs) {
+      if (!job.settling) continue;
+      job.settling = false;
+      job.readyAt = 0;
+    }
     this.#kick();
     return done;
   }
@@ -259,18 +279,19 @@ export class Broadcaster implements Broadcasts {
     }
   }
 
-  #addCard(id: string, card: CardState): void {
+  #addCard(id: string, card: CardState, delayMs = 0): void {
     // Known already (queued while start-up read the store): keep the one that may be posting.
     if (!this.#cards.has(id)) this.#cards.set(id, card);
-    this.#queueReport(id);
+    this.#queueReport(id, delayMs);
   }
 
-  /** Asks for the report card to be posted or brought up to date, soon. */
-  #queueReport(id: string): void {
+  /** Asks for the report card to be posted or brought up to date, soon (after `delayMs`). */
+  #queueReport(id: string, delayMs = 0): void {
     const card = this.#cards.get(id);
     if (!card || card.state === 'failed' || card.state === 'final') return;
     if (this.#reportJobs.some((j) => j.broadcastId === id)) return;
-    this.#reportJobs.push({ broadcastId: id, readyAt: 0, failures: 0 });
+    const readyAt = delayMs > 0 ? this.#timing.monotonic() + delayMs : 0;
+    this.#reportJobs.push({ broadcastId: id, readyAt, failures: 0, settling: delayMs > 0 });
   }
 
   async #run(): Promise<void> {
@@ -414,7 +435,7 @@ export class Broadcaster implements Broadcasts {
 
   async #deliver(claim: Claim): Promise<void> {
     try {
-      await this.#notifier.send(claim.reference, claim.activity);
+      await this.#answered(this.#notifier.send(claim.reference, claim.activity));
       this.#outcomes.push({ broadcastId: claim.broadcastId, userId: claim.userId, state: 'sent', attempts: claim.attempts + 1 });
       return;
     } catch (error) {
@@ -477,12 +498,12 @@ export class Broadcaster implements Broadcasts {
       const shown = countsKey(report);
       const before = `${card.activityId ?? ''}:${card.state}`;
       if (card.activityId === undefined) {
-        const activityId = await this.#notifier.send(card.author.reference, activity);
+        const activityId = await this.#answered(this.#notifier.send(card.author.reference, activity));
         card.activityId = activityId;
         // Without an id (a channel that does not give one) the card cannot be updated: it stays as posted.
         card.state = report.finished || activityId === undefined ? 'final' : 'posted';
       } else if (card.shown !== shown || report.finished) {
-        await this.#notifier.update(card.author.reference, card.activityId, activity);
+        await this.#answered(this.#notifier.update(card.author.reference, card.activityId, activity));
         card.state = report.finished ? 'final' : 'posted';
       }
       card.shown = shown;
@@ -495,6 +516,7 @@ export class Broadcaster implements Broadcasts {
         return;
       }
       job.failures++;
+      job.settling = false;
       if (failure.kind === 'transient' && job.failures < this.#retry.maxAttempts) {
         const cap = Math.min(this.#retry.maxDelayMs, this.#retry.baseDelayMs * 2 ** (job.failures - 1));
         job.readyAt = this.#timing.monotonic() + Math.round(this.#random() * cap);
@@ -574,6 +596,36 @@ export class Broadcaster implements Broadcasts {
     this.#lastPrune = now;
     const pruned = await this.#store.prune(new Date(now - this.#keepFinishedMs).toISOString());
     if (pruned > 0) this.#logger.info({ pruned }, 'recipients of old broadcasts forgotten');
+  }
+
+  /**
+   * A request's answer, or a retryable failure (code `timeout`, as for a network error) once it has gone unanswered
+   * for `sendTimeoutMs`, so a request that hangs cannot hold its place in the pace, or the card it updates, for good.
+   * A late answer is ignored: the message may have reached the person and is sent again (at least once).
+   */
+  #answered<T>(request: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const cancel = this.#timing.schedule(() => {
+        if (settled) return;
+        settled = true;
+        reject(Object.assign(new Error(`no answer from the Bot Connector within ${this.#sendTimeoutMs} ms`), { code: 'timeout' }));
+      }, this.#sendTimeoutMs);
+      request.then(
+        (value) => {
+          if (settled) return;
+          settled = true;
+          cancel();
+          resolve(value);
+        },
+        (error: unknown) => {
+          if (settled) return;
+          settled = true;
+          cancel();
+          reject(error);
+        },
+      );
+    });
   }
 
   #track(work: Promise<void>, slot: Slot): void {

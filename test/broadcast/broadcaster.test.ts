@@ -10,7 +10,7 @@ import { broadcastReportActivity } from '../../dialogs/broadcastActions.js';
 import type { BroadcastRequest } from '../../dialogs/outreach.js';
 import { cardToText } from '../../cards/flatten.js';
 import { memoryLogger } from '../support/memoryLogger.js';
-import { connectorError, FakeTime, ScriptedNotifier, settle, type Call } from './fakeTime.js';
+import { connectorError, FakeTime, ScriptedNotifier, settle, type Answer, type Call } from './fakeTime.js';
 
 const second = 1000;
 
@@ -34,7 +34,7 @@ function announcement(id: string, recipients: BroadcastRequest['recipients'], wi
   return { id, title: 'Training: Registration Agent Advanced, 3 Dec', activity: { type: 'message', text: `announcement ${id}` }, recipients, ...(withAuthor ? { author } : {}) };
 }
 
-function setup(options: { rate?: number; script?: (call: Call, index: number) => Error | undefined; store?: BroadcastRepository; extra?: Partial<BroadcasterOptions> } = {}) {
+function setup(options: { rate?: number; script?: (call: Call, index: number) => Answer; store?: BroadcastRepository; extra?: Partial<BroadcasterOptions> } = {}) {
   const time = new FakeTime();
   const notifier = new ScriptedNotifier(time, options.script);
   const store = options.store ?? memoryBroadcasts();
@@ -137,7 +137,11 @@ describe('the broadcaster: 429, retries and gone recipients', () => {
     broadcaster.start();
     await broadcaster.queue(announcement('announce:TS-DATE', people(3)));
     await time.until(() => notifier.calls.filter((c) => c.ok).length === 3);
-    expect(notifier.calls[1]?.at ?? 0).to.be.at.least(throttledAt + 8 * second);
+    // A request already on its way when the 429 came may go at the same moment; none goes after it until that time.
+    const later = notifier.calls.filter((c) => c.at > throttledAt);
+    expect(later.length).to.be.at.least(2);
+    expect(later.every((c) => c.at >= throttledAt + 8 * second)).to.equal(true);
+    expect(notifier.calls.filter((c) => c.conversationId === 'conv-u0').map((c) => c.ok)).to.deep.equal([false, true]);
     await broadcaster.stop();
   });
 
@@ -192,6 +196,52 @@ describe('the broadcaster: 429, retries and gone recipients', () => {
     await broadcaster.queue(announcement('announce:TS-NET', people(1)));
     await time.until(() => notifier.calls.some((c) => c.ok), 10 * second);
     expect(notifier.calls).to.have.length(2);
+    await broadcaster.stop();
+  });
+
+  it('when a send is never answered, the rest keep flowing; after 30 seconds it is retried like a network error, and its late answer changes nothing', async () => {
+    const hang = new Set(['conv-u0', 'conv-u1', 'conv-u2']);
+    const tried = new Set<string>();
+    const { time, notifier, broadcaster, store } = setup({
+      rate: 10,
+      script: (call) => {
+        if (!hang.has(call.conversationId) || tried.has(call.conversationId)) return undefined;
+        tried.add(call.conversationId);
+        return 'hang';
+      },
+    });
+    broadcaster.start();
+    await broadcaster.queue(announcement('announce:TS-HANG', people(30)));
+    await time.advance(10 * second);
+    expect(notifier.calls.filter((c) => c.ok), 'the other 27 are sent while 3 hang').to.have.length(27);
+    await time.advance(19 * second);
+    expect(notifier.calls, 'nothing retried before the timeout').to.have.length(30);
+    await time.until(() => notifier.calls.filter((c) => c.ok).length === 30, 10 * second);
+    for (const conversation of hang) {
+      const [hung, retry] = notifier.calls.filter((c) => c.conversationId === conversation);
+      // The timeout, then the first backoff (random() is 0.5: half of 500 ms), plus pacing.
+      expect((retry?.at ?? 0) - (hung?.at ?? 0)).to.be.within(30 * second + 250, 30 * second + 1000);
+    }
+    notifier.answerHung();
+    await time.advance(3 * second);
+    expect(notifier.calls).to.have.length(33);
+    const report = await store.report('announce:TS-HANG');
+    expect(report?.counts).to.include({ sent: 30, failed: 0, pending: 0, sending: 0 });
+    expect(report?.finished).to.equal(true);
+    await broadcaster.stop();
+  });
+
+  it('when as many sends hang as may be out at once, all sending stops, but only until they time out', async () => {
+    // At 10 a second, 5 requests may be out at once.
+    const { time, notifier, broadcaster, store } = setup({ rate: 10, extra: { sendTimeoutMs: 5 * second }, script: (_call, index) => (index < 5 ? 'hang' : undefined) });
+    broadcaster.start();
+    await broadcaster.queue(announcement('announce:TS-STUCK', people(20)));
+    await time.advance(4 * second);
+    expect(notifier.calls).to.have.length(5);
+    await time.until(() => notifier.calls.filter((c) => c.ok).length === 20, 10 * second);
+    expect(Math.min(...notifier.calls.filter((c) => c.ok).map((c) => c.at)) - (notifier.calls[0]?.at ?? 0)).to.be.at.least(5 * second);
+    await time.advance(second);
+    expect((await store.report('announce:TS-STUCK'))?.counts).to.include({ sent: 20, pending: 0, sending: 0 });
     await broadcaster.stop();
   });
 
@@ -361,15 +411,17 @@ describe('the broadcaster: cancelling and the delivery report', () => {
   it("posts a report card to the author when queued, updates that same card in place at most every 2 seconds while it runs, and shows the final counts", async () => {
     const { time, notifier, broadcaster } = setup({ rate: 10, script: (call) => (call.conversationId === 'conv-u5' ? connectorError(404) : undefined) });
     broadcaster.start();
+    const queuedAt = time.now;
     await broadcaster.queue(announcement('announce:TS-REPORT', people(40), true));
     await time.until(() => notifier.calls.filter((c) => c.conversationId !== 'conv-author').length === 40, 30 * second);
     await time.advance(3 * second);
     const cards = notifier.calls.filter((c) => c.conversationId === 'conv-author');
     expect(cards[0]?.kind).to.equal('send');
-    expect(cardText(cards[0])).to.include('Delivery report').and.include('Training: Registration Agent Advanced, 3 Dec').and.include('Sending: 0 of 40 done');
+    expect(cards[0]?.at, 'posted after the reply that says it is coming').to.be.within(queuedAt + 1500, queuedAt + 1700);
+    expect(cardText(cards[0])).to.include('Delivery report').and.include('Training: Registration Agent Advanced, 3 Dec').and.match(/Sending: \d+ of 40 done/);
     const updates = cards.slice(1);
     expect(updates.length).to.be.within(2, 4);
-    const cardId = `activity-${notifier.calls.filter((c) => c.kind === 'send').indexOf(cards[0] as Call) + 1}`;
+    const cardId = `activity-${notifier.calls.filter((c) => c.kind === 'send' && c.ok).indexOf(cards[0] as Call) + 1}`;
     expect(updates.map((u) => `${u.kind} ${u.activityId}`)).to.deep.equal(updates.map(() => `update ${cardId}`));
     const gaps = updates.slice(1, -1).map((u, i) => u.at - (updates[i] as Call).at);
     expect(gaps.every((g) => g >= 2 * second)).to.equal(true);
@@ -381,6 +433,20 @@ describe('the broadcaster: cancelling and the delivery report', () => {
     await broadcaster.stop();
   });
 
+  it('drain posts a new report card at once, not waiting for the turn that queued it to reply', async () => {
+    const { time, notifier, broadcaster } = setup({ rate: 10 });
+    const queuedAt = time.now;
+    await broadcaster.queue(announcement('announce:TS-DRAINCARD', people(2), true));
+    let drained = false;
+    void broadcaster.drain().then(() => (drained = true));
+    await time.until(() => drained, 5 * second, 10);
+    const cards = notifier.calls.filter((c) => c.conversationId === 'conv-author');
+    expect(cards.map((c) => c.kind)).to.deep.equal(['send', ...cards.slice(1).map(() => 'update')]);
+    expect(cards[0]?.at).to.be.below(queuedAt + 1500);
+    expect(cardText(cards.at(-1))).to.include('Finished: sent to 2 of 2');
+    await broadcaster.stop();
+  });
+
   it('when the author cancels, the report card says so with the counts', async () => {
     const { time, notifier, broadcaster } = setup({ rate: 1 });
     broadcaster.start();
@@ -388,9 +454,11 @@ describe('the broadcaster: cancelling and the delivery report', () => {
     await time.advance(3 * second);
     await broadcaster.cancel('announce:TS-CARDCANCEL');
     await time.advance(5 * second);
+    const sent = notifier.calls.filter((c) => c.conversationId !== 'conv-author').length;
+    expect(sent).to.be.within(1, 3);
     const last = notifier.calls.filter((c) => c.conversationId === 'conv-author').at(-1);
     expect(last?.kind).to.equal('update');
-    expect(cardText(last)).to.include('Cancelled: nothing more will be sent').and.match(/Cancelled\s*:?\s*8/);
+    expect(cardText(last)).to.include('Cancelled: nothing more will be sent').and.match(new RegExp(`Cancelled\\s*:?\\s*${10 - sent}\\b`));
     await broadcaster.stop();
   });
 });

@@ -59,7 +59,7 @@ export interface Call {
   readonly conversationId: string;
   readonly activityId?: string | undefined;
   readonly activity: Partial<Activity>;
-  /** Whether the script let it through. */
+  /** Whether the script let it through (false for a call left unanswered). */
   ok?: boolean;
 }
 
@@ -71,33 +71,43 @@ export function connectorError(statusCode: number, retryAfter?: string): Error {
   });
 }
 
+/** What the script says to a call: nothing (succeed), an Error (fail), or 'hang' (no answer until `answerHung`). */
+export type Answer = Error | 'hang' | undefined;
+
 /**
- * A Notifier that records every call with the fake time it came at, and answers as the test's script says: return
- * nothing to succeed, or an Error to fail that call.
+ * A Notifier that records every call with the fake time it came at, and answers as the test's script says.
  */
 export class ScriptedNotifier implements Notifier {
   readonly calls: Call[] = [];
   #ids = 0;
+  readonly #hung: (() => void)[] = [];
 
   constructor(
     private readonly time: FakeTime,
-    private readonly script: (call: Call, index: number) => Error | undefined = () => undefined,
+    private readonly script: (call: Call, index: number) => Answer = () => undefined,
   ) {}
 
   send(reference: Partial<ConversationReference>, activity: Partial<Activity>): Promise<string | undefined> {
     const call: Call = { kind: 'send', at: this.time.now, conversationId: reference.conversation?.id ?? '', activity };
-    this.calls.push(call);
-    const failure = this.script(call, this.calls.length - 1);
-    call.ok = failure === undefined;
-    return failure ? Promise.reject(failure) : Promise.resolve(`activity-${++this.#ids}`);
+    return this.#answer(call, () => `activity-${++this.#ids}`);
   }
 
   update(reference: Partial<ConversationReference>, activityId: string, activity: Partial<Activity>): Promise<void> {
     const call: Call = { kind: 'update', at: this.time.now, conversationId: reference.conversation?.id ?? '', activityId, activity };
+    return this.#answer(call, () => undefined);
+  }
+
+  /** Answers every call left hanging so far, successfully (a late answer). */
+  answerHung(): void {
+    for (const answer of this.#hung.splice(0)) answer();
+  }
+
+  #answer<T>(call: Call, value: () => T): Promise<T> {
     this.calls.push(call);
-    const failure = this.script(call, this.calls.length - 1);
-    call.ok = failure === undefined;
-    return failure ? Promise.reject(failure) : Promise.resolve();
+    const answer = this.script(call, this.calls.length - 1);
+    call.ok = answer === undefined;
+    if (answer === 'hang') return new Promise<T>((resolve) => this.#hung.push(() => resolve(value())));
+    return answer ? Promise.reject(answer) : Promise.resolve(value());
   }
 
   /** Successful sends to each conversation. */
