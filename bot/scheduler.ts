@@ -16,8 +16,19 @@ export interface JobOptions {
   readonly latestOnly?: (job: ScheduledJob) => string;
 }
 
+/**
+ * The schedule as the scheduler uses it: the dialogs' port, and (when the store has it) clearing out old finished
+ * jobs. A store without `prune` (a test's wrapper) is simply never pruned.
+ */
+export interface SchedulerStore extends ScheduleRepository {
+  /** Removes jobs finished and due before `before`; after that, `put` must still refuse to run any of them again. */
+  prune?(before: string): Promise<number>;
+}
+
+const dayMs = 24 * 60 * 60 * 1000;
+
 export interface SchedulerOptions {
-  readonly schedule: ScheduleRepository;
+  readonly schedule: SchedulerStore;
   readonly clock: Clock;
   readonly logger: Logger;
   /** How often `start` looks for due jobs; 30 seconds by default. */
@@ -25,6 +36,8 @@ export interface SchedulerOptions {
   /** The first retry of a failed job waits this long, doubling each time up to `maxBackoffMs`. */
   readonly backoffMs?: number;
   readonly maxBackoffMs?: number;
+  /** Finished jobs are removed once they finished, and were due, this many days ago; 30 by default. Checked once a day. */
+  readonly keepFinishedDays?: number;
 }
 
 /** What one tick did, for tests and logs. */
@@ -33,12 +46,15 @@ export interface TickResult {
   readonly failed: number;
   readonly superseded: number;
   readonly deferred: number;
+  /** Old finished jobs removed from the store. */
+  readonly pruned: number;
 }
 
 /**
  * Runs the stored schedule: every due waiting job, earliest first, marked done only after its handler succeeded.
  * A job missed while the bot was down is due at the first tick after start, so it runs late, once. A failing job
  * stays waiting and is retried with backoff (kept in memory: a restart retries at once), so one bad job cannot spin.
+ * Once a day, on a tick, it clears out jobs that finished long ago, so the store does not grow forever.
  */
 export class Scheduler {
   readonly #handlers = new Map<JobKind, { readonly run: JobHandler; readonly options: JobOptions }>();
@@ -46,8 +62,13 @@ export class Scheduler {
   #tail: Promise<unknown> = Promise.resolve();
   #busy = false;
   #timer: NodeJS.Timeout | undefined;
+  /** When pruning was last tried, by the injected clock; in memory, so a restart prunes at its first tick. */
+  #prunedAt: number | undefined;
 
-  constructor(private readonly options: SchedulerOptions) {}
+  constructor(private readonly options: SchedulerOptions) {
+    const keep = options.keepFinishedDays;
+    if (keep !== undefined && !(Number.isFinite(keep) && keep > 0)) throw new RangeError('keepFinishedDays must be a positive number of days');
+  }
 
   /** Registers the one handler for a kind of job. */
   on(kind: JobKind, handler: JobHandler, options: JobOptions = {}): this {
@@ -83,7 +104,7 @@ export class Scheduler {
 
   async #runDue(): Promise<TickResult> {
     this.#busy = true;
-    const result = { ran: 0, failed: 0, superseded: 0, deferred: 0 };
+    const result = { ran: 0, failed: 0, superseded: 0, deferred: 0, pruned: 0 };
     try {
       const now = this.options.clock.now();
       let due: ScheduledJob[];
@@ -109,9 +130,28 @@ export class Scheduler {
         if (await this.#run(job, now)) result.ran++;
         else result.failed++;
       }
+      result.pruned = await this.#prune(now);
       return result;
     } finally {
       this.#busy = false;
+    }
+  }
+
+  /** At most once a day: removes jobs finished and due more than `keepFinishedDays` ago. Never rejects. */
+  async #prune(now: Date): Promise<number> {
+    const prune = this.options.schedule.prune?.bind(this.options.schedule);
+    // Either way round: a clock set back does not stop pruning for as long as it went back.
+    if (!prune || (this.#prunedAt !== undefined && Math.abs(now.getTime() - this.#prunedAt) < dayMs)) return 0;
+    // Tried once a day even when it fails: a store that cannot be written is not rewritten on every tick.
+    this.#prunedAt = now.getTime();
+    const before = new Date(now.getTime() - (this.options.keepFinishedDays ?? 30) * dayMs).toISOString();
+    try {
+      const pruned = await prune(before);
+      if (pruned > 0) this.options.logger.info({ pruned, before }, 'old finished jobs removed from the schedule');
+      return pruned;
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'could not remove old finished jobs from the schedule; trying again tomorrow');
+      return 0;
     }
   }
 

@@ -122,7 +122,10 @@ export interface ScheduledJob {
 
 /** The stored schedule. */
 export interface ScheduleRepository {
-  /** Adds a job or replaces a waiting one with the same id; a job already done stays done (false). */
+  /**
+   * Adds a job or replaces a waiting one with the same id; a job already done stays done (false). Old finished jobs
+   * are cleared out, so a job due long ago (over the store's retention) that it no longer holds is refused too.
+   */
   put(job: Omit<ScheduledJob, 'state' | 'doneAt'>): Promise<boolean>;
   /** Waiting jobs due at or before `now`, earliest first. */
   due(now: string): Promise<ScheduledJob[]>;

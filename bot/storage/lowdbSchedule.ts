@@ -2,9 +2,14 @@ import type { Adapter } from 'lowdb';
 import type { ScheduledJob, ScheduleRepository } from '../../dialogs/outreach.js';
 import { define, LowdbDocument } from './lowdbDocument.js';
 
-/** The schedule file: every job by id, finished ones kept so a job run once is never run again. */
+/**
+ * The schedule file: every job by id. Finished jobs are kept so a job run once is never run again, until `prune`
+ * clears out old ones; `prunedBefore` then stands for them (see `put`).
+ */
 export interface ScheduleData {
   jobs: Record<string, ScheduledJob>;
+  /** Finished jobs due and finished before this time may have been removed. */
+  prunedBefore?: string;
 }
 
 /** Scheduled jobs in one compact lowdb document; `put` and `finish` resolve only after the file is written. */
@@ -13,8 +18,14 @@ export class LowdbSchedule implements ScheduleRepository {
 
   put(job: Omit<ScheduledJob, 'state' | 'doneAt'>): Promise<boolean> {
     return this.document.change((data) => {
+      const stored = jobOf(data, job.id);
       // A job that ran stays run, so scheduling the same thing again after it was sent sends nothing twice.
-      if (jobOf(data, job.id)?.state === 'done') return false;
+      if (stored?.state === 'done') return false;
+      // A job pruned after it ran has left no trace but the horizon, and every pruned job was due before it: so an
+      // unknown job due before the horizon may be one that ran, and is refused. Callers only store jobs due in the
+      // future (renewal stages still ahead, the day-before reminder) or a session's announcement, which runs when
+      // first due; one never stored and later than the retention (30 days by default) is better not sent than sent twice.
+      if (!stored && data.prunedBefore !== undefined && Date.parse(job.dueAt) < Date.parse(data.prunedBefore)) return false;
       define(data.jobs, job.id, { id: job.id, kind: job.kind, dueAt: job.dueAt, payload: { ...job.payload }, state: 'waiting' });
       return true;
     });
@@ -61,6 +72,27 @@ export class LowdbSchedule implements ScheduleRepository {
     });
   }
 
+  /**
+   * Removes the jobs that finished (done, superseded or cancelled) before `before` and were also due before it, so
+   * the file does not grow forever; how many. Waiting jobs are never removed. A job due later than `before` is kept
+   * whenever it finished (a future stage cancelled), so the horizon `put` checks covers every job removed.
+   */
+  async prune(before: string): Promise<number> {
+    const cutoff = Date.parse(before);
+    if (Number.isNaN(cutoff)) throw new RangeError('prune needs an ISO time');
+    const old = (data: ScheduleData) =>
+      Object.values(data.jobs).filter((j) => j.state !== 'waiting' && Date.parse(j.dueAt) < cutoff && Date.parse(j.doneAt ?? j.dueAt) < cutoff);
+    // Nothing old is the common case (a daily check): no rewrite for it.
+    if ((await this.document.read(old)).length === 0) return 0;
+    return this.document.change((data) => {
+      const gone = old(data);
+      if (gone.length === 0) return 0;
+      if (data.prunedBefore === undefined || Date.parse(data.prunedBefore) < cutoff) data.prunedBefore = new Date(cutoff).toISOString();
+      for (const job of gone) Reflect.deleteProperty(data.jobs, job.id);
+      return gone.length;
+    });
+  }
+
   /** One job in any state, for tools and tests. */
   get(id: string): Promise<ScheduledJob | undefined> {
     return this.document.read((data) => jobOf(data, id));
@@ -79,6 +111,11 @@ function jobOf(data: ScheduleData, id: string): ScheduledJob | undefined {
 function checked(d: ScheduleData): ScheduleData {
   const jobs = (d as Partial<ScheduleData> | null)?.jobs;
   if (typeof jobs !== 'object' || jobs === null || Array.isArray(jobs)) throw new Error('it is not a schedule file: it needs "jobs"');
+  const prunedBefore = (d as Partial<ScheduleData>).prunedBefore;
+  // Without a readable horizon, a pruned job could be stored and run again: refuse the file rather than guess.
+  if (prunedBefore !== undefined && (typeof prunedBefore !== 'string' || Number.isNaN(Date.parse(prunedBefore)))) {
+    throw new Error('its "prunedBefore" is not a time');
+  }
   return d;
 }
 

@@ -1,13 +1,18 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { mock } from 'node:test';
+import { MemoryStorage } from 'botbuilder';
 import { Scheduler } from '../../bot/scheduler.js';
 import { memorySchedule, openLowdbSchedule, type LowdbSchedule } from '../../bot/storage/lowdbSchedule.js';
 import type { ScheduledJob, ScheduleRepository } from '../../dialogs/outreach.js';
+import { Chat, memoryQuestionLog, readAll, testApp, testNow, type Reply } from '../support/chat.js';
 import { FakeClock } from '../support/clocks.js';
+import { knowledgeWithMembers } from '../support/directory.js';
 import { memoryLogger } from '../support/memoryLogger.js';
+import { RecordingNotifier } from '../support/requests.js';
+import { cardToText } from '../../cards/flatten.js';
 
 const at = (iso: string) => new Date(iso).toISOString();
 
@@ -89,6 +94,87 @@ describe('LowdbSchedule on a file', () => {
     const again = await openLowdbSchedule(file);
     expect((await again.due(at('2027-01-01T00:00:00Z'))).map((j) => j.id)).to.deep.equal(['b']);
     expect((await again.get('a'))?.state).to.equal('done');
+  });
+
+  it('when old jobs were pruned, the bot restarted still refuses to store one of them again', async () => {
+    const file = path.join(dir, 'schedule.json');
+    const first = await openLowdbSchedule(file);
+    await first.put(job('renewal:u1:2027-01-15:30', '2026-12-16T09:00:00Z'));
+    await first.finish('renewal:u1:2027-01-15:30', 'done', at('2026-12-16T09:00:30Z'));
+    expect(await first.prune(at('2027-02-01T00:00:00Z'))).to.equal(1);
+    const again = await openLowdbSchedule(file);
+    expect(await again.get('renewal:u1:2027-01-15:30')).to.equal(undefined);
+    expect(await again.put(job('renewal:u1:2027-01-15:30', '2026-12-16T09:00:00Z'))).to.equal(false);
+    expect(await again.due(at('2027-02-01T00:00:00Z'))).to.deep.equal([]);
+  });
+
+  it('when the file has a horizon that is not a time, it is refused rather than guessed at', async () => {
+    const file = path.join(dir, 'schedule.json');
+    await (await openLowdbSchedule(file)).flush();
+    writeFileSync(file, JSON.stringify({ jobs: {}, prunedBefore: 'last month' }));
+    let problem = '';
+    await openLowdbSchedule(file).catch((e: unknown) => (problem = (e as Error).message));
+    expect(problem).to.include('"prunedBefore" is not a time');
+    expect(JSON.parse(readFileSync(file, 'utf8'))).to.deep.equal({ jobs: {}, prunedBefore: 'last month' });
+  });
+});
+
+describe('LowdbSchedule.prune', () => {
+  let schedule: LowdbSchedule;
+  beforeEach(async () => {
+    schedule = memorySchedule();
+    // Finished and due long before 1 February 2027: these go.
+    await schedule.put(job('old-done', '2026-11-01T09:00:00Z'));
+    await schedule.finish('old-done', 'done', at('2026-11-01T09:00:10Z'));
+    await schedule.put(job('old-superseded', '2026-10-01T09:00:00Z'));
+    await schedule.finish('old-superseded', 'superseded', at('2026-11-01T09:00:10Z'));
+    await schedule.put(job('old-cancelled', '2026-12-01T09:00:00Z'));
+    await schedule.finish('old-cancelled', 'cancelled', at('2026-11-20T09:00:00Z'));
+    // These stay: waiting however overdue, finished recently, or cancelled with a due time still to come.
+    await schedule.put(job('waiting-overdue', '2026-06-01T09:00:00Z'));
+    await schedule.put(job('waiting-later', '2027-03-01T09:00:00Z'));
+    await schedule.put(job('recent-done', '2027-01-20T09:00:00Z'));
+    await schedule.finish('recent-done', 'done', at('2027-01-20T09:00:10Z'));
+    await schedule.put(job('done-late', '2026-12-01T09:00:00Z'));
+    await schedule.finish('done-late', 'done', at('2027-01-15T09:00:00Z'));
+    await schedule.put(job('cancelled-future', '2027-04-01T09:00:00Z'));
+    await schedule.finish('cancelled-future', 'cancelled', at('2026-11-20T09:00:00Z'));
+  });
+
+  const ids = ['old-done', 'old-superseded', 'old-cancelled', 'waiting-overdue', 'waiting-later', 'recent-done', 'done-late', 'cancelled-future'];
+  const present = async () => (await Promise.all(ids.map(async (id) => ((await schedule.get(id)) ? id : '')))).filter((id) => id !== '');
+
+  it('when pruned, jobs finished and due before the time are removed; waiting, recent and still-to-come ones are kept', async () => {
+    expect(await schedule.prune(at('2027-01-01T00:00:00Z'))).to.equal(3);
+    expect(await present()).to.deep.equal(['waiting-overdue', 'waiting-later', 'recent-done', 'done-late', 'cancelled-future']);
+    expect((await schedule.due(at('2027-01-01T00:00:00Z'))).map((j) => j.id)).to.deep.equal(['waiting-overdue']);
+    expect(await schedule.prune(at('2027-01-01T00:00:00Z'))).to.equal(0);
+  });
+
+  it('when a pruned job is put again with its past due time, it is refused and never due; a new one after the horizon is stored', async () => {
+    await schedule.prune(at('2027-01-01T00:00:00Z'));
+    for (const [id, due] of [['old-done', '2026-11-01T09:00:00Z'], ['old-superseded', '2026-10-01T09:00:00Z'], ['old-cancelled', '2026-12-01T09:00:00Z']] as const) {
+      expect(await schedule.put(job(id, due)), id).to.equal(false);
+    }
+    expect(await schedule.due(at('2027-01-01T00:00:00Z'))).to.deep.equal([{ ...job('waiting-overdue', '2026-06-01T09:00:00Z'), state: 'waiting' }]);
+    // A job still held is treated as before, whenever it was due.
+    expect(await schedule.put(job('done-late', '2026-12-01T09:00:00Z'))).to.equal(false);
+    expect(await schedule.put(job('waiting-overdue', '2026-06-02T09:00:00Z'))).to.equal(true);
+    // Ids are chosen so that one id means one time: a caller storing a time still to come cannot meet a pruned job.
+    expect(await schedule.put(job('new', '2027-01-01T00:00:00Z'))).to.equal(true);
+    expect(await schedule.put(job('new-but-long-overdue', '2026-12-31T23:59:59Z'))).to.equal(false);
+  });
+
+  it('when nothing is old enough, it writes nothing and leaves the horizon where it was', async () => {
+    expect(await schedule.prune(at('2026-06-01T00:00:00Z'))).to.equal(0);
+    expect(await schedule.put(job('unknown-old', '2026-01-01T09:00:00Z'))).to.equal(true);
+  });
+
+  it('when asked to prune before something that is not a time, it refuses and removes nothing', async () => {
+    let problem = '';
+    await schedule.prune('soon').catch((e: unknown) => (problem = (e as Error).message));
+    expect(problem).to.include('ISO time');
+    expect(await present()).to.have.length(ids.length);
   });
 });
 
@@ -236,18 +322,81 @@ describe('Scheduler', () => {
     expect((await schedule.get('g:after'))?.state).to.equal('waiting');
   });
 
+  describe('pruning', () => {
+    const finishedOn = async (id: string, iso: string) => {
+      await schedule.put(job(id, iso));
+      await schedule.finish(id, 'done', at(iso));
+    };
+
+    it('on a tick it removes jobs finished over 30 days ago, keeps newer and waiting ones, and checks at most once a day', async () => {
+      await finishedOn('a', '2026-10-01T09:00:00Z');
+      await finishedOn('b', '2026-10-20T09:00:00Z');
+      // Overdue and stuck (no handler here): waiting, so kept however old.
+      await schedule.put(job('waiting', '2026-10-01T09:00:00Z'));
+      scheduler = new Scheduler({ schedule, clock, logger: logs });
+      clock.set('2026-11-19T08:00:00Z');
+      expect(await scheduler.tick()).to.deep.include({ pruned: 1 });
+      expect(await schedule.get('a')).to.equal(undefined);
+      expect((await schedule.get('b'))?.state).to.equal('done');
+      // b is 30 days old from 09:00, but the next check is a day after the last one.
+      clock.set('2026-11-20T07:59:59Z');
+      expect(await scheduler.tick()).to.deep.include({ pruned: 0 });
+      expect((await schedule.get('b'))?.state).to.equal('done');
+      clock.set('2026-11-20T08:00:00Z');
+      expect(await scheduler.tick()).to.deep.include({ pruned: 1 });
+      expect(await schedule.get('b')).to.equal(undefined);
+      expect((await schedule.get('waiting'))?.state).to.equal('waiting');
+      const info = logs.entries.filter((e) => e.level === 'info' && e.msg?.includes('old finished jobs removed'));
+      expect(info).to.have.length(2);
+    });
+
+    it('runs once per day however often it ticks', async () => {
+      const prunes: string[] = [];
+      const counting = new Scheduler({ schedule: { ...wrap(schedule), prune: (before) => (prunes.push(before), Promise.resolve(0)) }, clock, logger: logs });
+      for (let minute = 0; minute < 60 * 49; minute += 30) {
+        clock.set(new Date(Date.parse('2026-11-30T08:59:00Z') + minute * 60_000).toISOString());
+        await counting.tick();
+      }
+      expect(prunes).to.deep.equal([at('2026-10-31T08:59:00Z'), at('2026-11-01T08:59:00Z'), at('2026-11-02T08:59:00Z')]);
+    });
+
+    it('keeps finished jobs for the days asked, and refuses a number of days that is not positive', async () => {
+      const weekly = new Scheduler({ schedule, clock, logger: logs, keepFinishedDays: 7 }).on('renewal-reminder', () => Promise.resolve());
+      await schedule.put(job('a', '2026-11-20T09:00:00Z'));
+      clock.set('2026-11-20T09:00:00Z');
+      expect(await weekly.tick()).to.deep.include({ ran: 1, pruned: 0 });
+      clock.set('2026-11-27T09:00:01Z');
+      expect(await weekly.tick()).to.deep.include({ pruned: 1 });
+      for (const days of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+        expect(() => new Scheduler({ schedule, clock, logger: logs, keepFinishedDays: days }), String(days)).to.throw(RangeError);
+      }
+    });
+
+    it('when pruning fails, the tick still runs its jobs, the failure is logged, and it is tried again the next day, not every tick', async () => {
+      let tries = 0;
+      const failing = new Scheduler({
+        schedule: { ...wrap(schedule), prune: () => (tries++, Promise.reject(new Error('disk full'))) },
+        clock,
+        logger: logs,
+      }).on('renewal-reminder', (j) => (ran.push(j.id), Promise.resolve()));
+      await schedule.put(job('a', '2026-11-30T08:00:00Z'));
+      expect(await failing.tick()).to.deep.include({ ran: 1, pruned: 0 });
+      await failing.tick();
+      expect(tries).to.equal(1);
+      clock.set('2026-12-01T08:59:00Z');
+      await failing.tick();
+      expect(tries).to.equal(2);
+      expect(ran).to.deep.equal(['a']);
+      expect(logs.entries.filter((e) => e.level === 'error' && e.msg?.includes('could not remove old finished jobs'))).to.have.length(2);
+    });
+  });
+
   it('when the same kind is registered twice, it refuses', () => {
     expect(() => scheduler.on('renewal-reminder', () => Promise.resolve())).to.throw(/already registered/);
   });
 
   it('when a job is marked done but the mark cannot be written, the next tick runs the handler again (the handler queues once by id)', async () => {
-    const failingFinish: ScheduleRepository = {
-      put: (j) => schedule.put(j),
-      due: (n) => schedule.due(n),
-      waiting: (p) => schedule.waiting(p),
-      cancelWaiting: (p, a) => schedule.cancelWaiting(p, a),
-      finish: () => Promise.reject(new Error('disk full')),
-    };
+    const failingFinish: ScheduleRepository = { ...wrap(schedule), finish: () => Promise.reject(new Error('disk full')) };
     const crashy = new Scheduler({ schedule: failingFinish, clock, logger: logs }).on('renewal-reminder', (j) => {
       ran.push(j.id);
       return Promise.resolve();
@@ -257,5 +406,124 @@ describe('Scheduler', () => {
     await crashy.tick();
     expect(ran).to.deep.equal(['a', 'a']);
     expect(logs.entries.some((e) => e.level === 'error' && e.msg?.includes('could not mark'))).to.equal(true);
+  });
+});
+
+/** The store seen only through the dialogs' port: no `prune`, as a test's wrapper would be. */
+function wrap(schedule: LowdbSchedule): ScheduleRepository {
+  return {
+    put: (j) => schedule.put(j),
+    due: (n) => schedule.due(n),
+    waiting: (p) => schedule.waiting(p),
+    finish: (i, s, a) => schedule.finish(i, s, a),
+    cancelWaiting: (p, a) => schedule.cancelWaiting(p, a),
+  };
+}
+
+/** What reached people's chats: new messages, flattened as they read them. */
+function sentText(notifier: RecordingNotifier): string[] {
+  return notifier.sent
+    .filter((s) => s.kind === 'send')
+    .map((s) => [s.activity.text ?? '', ...(s.activity.attachments ?? []).map((a) => cardToText(a.content).text)].join('\n'));
+}
+
+describe('pruning the schedule in the flows that store jobs: nothing is sent twice', () => {
+  it('renewal reminders: a reminder sent and pruned is not sent again when the same date is given again', async () => {
+    const clock = new FakeClock(testNow);
+    const notifier = new RecordingNotifier();
+    const app = await testApp({}, new MemoryStorage(), memoryQuestionLog(), { clock, notifier });
+    try {
+      const amy = new Chat(app, { userId: 'u-amy', conversationId: 'a:amy' });
+      // Expiring 20 February 2027: reminders 22 November (90 days), 21 January, 13 and 21 February.
+      expect(readAll(await amy.say('my certificates expire on 20 February 2027'))).to.include('Saved');
+      clock.set('2026-11-22T09:00:00Z');
+      expect(await app.scheduler.tick()).to.deep.include({ ran: 1 });
+      await app.broadcasts.drain();
+      expect(sentText(notifier)).to.have.length(1);
+      expect(sentText(notifier)[0]).to.include('expire in 90 days');
+
+      clock.set('2026-12-23T09:00:00Z');
+      expect(await app.scheduler.tick()).to.deep.include({ ran: 0, pruned: 1 });
+      const store = app.schedule as LowdbSchedule;
+      expect(await store.get('renewal:u-amy:2027-02-20:90')).to.equal(undefined);
+
+      // Given again, only the stages still ahead are stored: the pruned 90-day one is in the past, so it is not.
+      const again = readAll(await amy.say('my certificates expire on 20 February 2027'));
+      expect(again).to.include('The 90-day reminder has already passed');
+      // Even stored directly with its own time, the store refuses it.
+      expect(await store.put({ id: 'renewal:u-amy:2027-02-20:90', kind: 'renewal-reminder', dueAt: at('2026-11-22T09:00:00Z'), payload: { userId: 'u-amy', expiresOn: '2027-02-20', stage: '90' } })).to.equal(false);
+      expect(await app.scheduler.tick()).to.deep.include({ ran: 0 });
+      await app.broadcasts.drain();
+      expect(sentText(notifier)).to.have.length(1);
+      expect((await store.waiting('renewal:u-amy:')).map((j) => j.payload['stage'])).to.deep.equal(['30', '7', 'expired']);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  describe('training', () => {
+    const memberId = '5d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+    let knowledge: { dataDir: string; remove: () => Promise<void> };
+    before(async () => {
+      knowledge = await knowledgeWithMembers('dorset', [memberId]);
+    });
+    after(() => knowledge.remove());
+
+    const buttonData = (replies: readonly Reply[], title: string) => {
+      const found = [...replies].reverse().flatMap((r) => r.buttons).find((b) => b.title === title);
+      if (!found) throw new Error(`no "${title}" button`);
+      return found.data as Record<string, unknown>;
+    };
+
+    it('a scheduled announcement missed until booking closed: its author is told once, and not again after its job is pruned', async () => {
+      const clock = new FakeClock(testNow);
+      const notifier = new RecordingNotifier();
+      const app = await testApp({}, new MemoryStorage(), memoryQuestionLog(), { clock, notifier, knowledgeDir: knowledge.dataDir });
+      try {
+        const robin = new Chat(app, { userId: 'ra-robin', aadObjectId: memberId, conversationId: 'personal-ra-robin' });
+        await new Chat(app, { userId: 'user-1', conversationId: 'personal-user-1' }).say('hello');
+        const form = await robin.say('new training session');
+        // Announced on 25 November, booking until 1 December, held in March: still to come long after its job is pruned.
+        const shown = await robin.press({
+          ...buttonData(form, 'Preview'),
+          course: 'registration-agent-advanced',
+          venue: 'dorset-poole',
+          date: '2027-03-09',
+          startTime: '10:00',
+          duration: '180',
+          capacity: '10',
+          bookingDeadline: '2026-12-01',
+          audience: 'everyone',
+          announceOn: '2026-11-25',
+          announceTime: '09:00',
+        });
+        const schedule = buttonData(shown, 'Schedule');
+        const id = String(schedule['session']);
+        expect(readAll(await robin.press(schedule))).to.include(`Scheduled **${id}**`);
+
+        // The bot was down from before the announcement until booking had closed.
+        clock.set('2026-12-02T08:00:00Z');
+        expect(await app.scheduler.tick()).to.deep.include({ ran: 1 });
+        await app.broadcasts.drain();
+        const told = () => sentText(notifier).filter((t) => t.includes("I couldn't announce"));
+        expect(told()).to.have.length(1);
+
+        clock.set('2027-01-05T09:00:00Z');
+        expect(await app.scheduler.tick()).to.deep.include({ pruned: 1 });
+        expect(await (app.schedule as LowdbSchedule).get(`session-announce:${id}`)).to.equal(undefined);
+
+        // The session is still scheduled and still to come: a restart's catch-up, and Schedule pressed on the old
+        // preview, both store its announcement again, due 25 November; the store refuses it, so nothing runs.
+        await app.catchUp();
+        await robin.press(schedule);
+        expect(await app.schedule.waiting('session-announce:')).to.deep.equal([]);
+        expect(await app.scheduler.tick()).to.deep.include({ ran: 0 });
+        await app.broadcasts.drain();
+        expect(told()).to.have.length(1);
+        expect(sentText(notifier).filter((t) => t.includes('Training: Registration Agent Advanced'))).to.deep.equal([]);
+      } finally {
+        await app.stop();
+      }
+    });
   });
 });
