@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openLowdbBroadcasts, type BroadcastsData } from '../../bot/storage/lowdbBroadcasts.js';
 import { startConnector, type ConnectorStandIn } from '../support/connector.js';
+import { mulberry32 } from './seeded.js';
 
 const recipients = Number(process.env['BENCH_RECIPIENTS'] ?? 10_000);
 const limitPerSecond = Number(process.env['BENCH_LIMIT'] ?? 200);
@@ -22,20 +23,8 @@ const killAtShare = 0.4;
 const broadcastId = 'bench:announcement';
 const entry = fileURLToPath(new URL('../../dist/bot/index.js', import.meta.url));
 
-/** A small seeded generator, so each run injects the same share of failures. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function connector(seed: number): Promise<ConnectorStandIn> {
-  const random = seeded(seed);
+  const random = mulberry32(seed);
   const statuses = [500, 502, 503, 504];
   return startConnector({
     limitPerSecond,

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseOdsExtract } from '../../bot/directory/odsExtract.js';
 import { openLowdbDirectory } from '../../bot/storage/lowdbDirectory.js';
 import type { Organisation } from '../../knowledge/organisations.js';
+import { mulberry32 } from './seeded.js';
 
 const practiceCount = 8000;
 const pharmacyCount = 22000;
@@ -29,19 +30,7 @@ const botEntry = path.join(root, 'dist', 'bot', 'index.js');
 const nodeFlags = ['--disable-warning=DEP0111'];
 
 // ---------------------------------------------------------------------------------------------------------------
-// Seeded pseudo-random numbers (mulberry32), so every run generates the same country.
-
-function mulberry32(start: number): () => number {
-  let state = start >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
+// Seeded pseudo-random numbers, so every run generates the same country.
 const random = mulberry32(seed);
 const int = (low: number, high: number): number => low + Math.floor(random() * (high - low + 1));
 const chance = (p: number): boolean => random() < p;
