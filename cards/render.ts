@@ -12,9 +12,17 @@ export interface AdaptiveCardJson {
 /** Thrown when a template cannot be bound: a programming fault, never user input. */
 export class CardTemplateError extends Error {}
 
+// Preparing a template parses every ${...} expression, about a third of a turn's CPU under load: prepare each once.
+const prepared = new WeakMap<object, ACData.Template>();
+
 /** Binds a designer-compatible template to its data with adaptivecards-templating. */
 export function bindTemplate(template: object, data: object): AdaptiveCardJson {
-  const bound: unknown = new ACData.Template(template).expand({ $root: data });
+  let ready = prepared.get(template);
+  if (!ready) {
+    ready = new ACData.Template(template);
+    prepared.set(template, ready);
+  }
+  const bound: unknown = ready.expand({ $root: data });
   if (typeof bound !== 'object' || bound === null || (bound as { type?: unknown }).type !== 'AdaptiveCard') {
     throw new CardTemplateError('template did not expand to an AdaptiveCard');
   }
