@@ -16,11 +16,25 @@ export type StoredItems = Record<string, StoredItem>;
 
 type Change = readonly [key: string, item: StoredItem | undefined];
 
-/** botbuilder `Storage` over one lowdb document: MemoryStorage's copy and eTag rules, made durable. */
+/** A caller waiting for its change to reach the file, with what the change replaced (to undo it). */
+interface Waiter {
+  readonly undo: readonly Change[];
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * botbuilder `Storage` over one lowdb document: MemoryStorage's copy and eTag rules, made durable. Changes apply to
+ * memory in call order, and every change waiting while a write is in flight goes to the file in the next single
+ * write (group commit): lowdb rewrites the whole file, so one write a turn would cap the bot at about a hundred
+ * turns a second. A write resolves only once its change is in the file; when a write fails, every change not yet in
+ * the file is undone (newest first) and refused, so memory matches the file and nobody is told it was saved.
+ */
 export class LowdbStorage implements Storage {
   readonly #db: Low<StoredItems>;
-  // Every operation runs after the previous one settles: lowdb's write() rewrites the whole file.
-  #tail: Promise<void> = Promise.resolve();
+  /** Changes applied to memory since the last write started, and their callers. */
+  #waiting: Waiter[] = [];
+  #writing: Promise<void> | undefined;
 
   constructor(db: Low<StoredItems>) {
     const data: unknown = db.data;
@@ -30,21 +44,19 @@ export class LowdbStorage implements Storage {
     this.#db = db;
   }
 
+  // async, so bad arguments reject as botbuilder's stores do; the work happens before the first await, in call order.
   async read(keys: string[]): Promise<StoreItems> {
     if (!keys) {
       throw new ReferenceError('Keys are required when reading.');
     }
-    // Queued behind pending writes so a read issued after a write sees it, as with MemoryStorage.
-    return this.#enqueue(() => {
-      const data = this.#db.data;
-      // fromEntries defines own properties, so a key such as "__proto__" stays an ordinary key.
-      return Object.fromEntries(
-        keys.flatMap((key) => {
-          const item = ownItem(data, key);
-          return item === undefined ? [] : [[key, jsonCopy(item)]];
-        }),
-      );
-    });
+    const data = this.#db.data;
+    // fromEntries defines own properties, so a key such as "__proto__" stays an ordinary key.
+    return Object.fromEntries(
+      keys.flatMap((key) => {
+        const item = ownItem(data, key);
+        return item === undefined ? [] : [[key, jsonCopy(item)]];
+      }),
+    );
   }
 
   // Unlike MemoryStorage, a batch is all-or-nothing: every eTag is checked before anything is applied.
@@ -52,64 +64,71 @@ export class LowdbStorage implements Storage {
     if (!changes) {
       throw new ReferenceError('Changes are required when writing.');
     }
-    return this.#enqueue(async () => {
-      const data = this.#db.data;
-      const staged: Change[] = Object.entries(changes).map(([key, item]: [string, StoreItem]) => {
-        const candidate: unknown = item;
-        if (typeof candidate !== 'object' || candidate === null) {
-          throw new TypeError(`Storage: error writing "${key}": an item must be an object.`);
-        }
-        const stored = ownItem(data, key);
-        const eTag: unknown = item.eTag;
-        if (stored !== undefined && eTag && eTag !== '*' && eTag !== stored.eTag) {
-          throw new Error(`Storage: error writing "${key}" due to eTag conflict.`);
-        }
-        // UUIDs rather than a counter: they stay unique across restarts without a reserved key.
-        return [key, jsonCopy({ ...item, eTag: randomUUID() })];
-      });
-      await this.#commit(staged);
+    const data = this.#db.data;
+    const staged = Object.entries(changes).map(([key, item]: [string, StoreItem]): Change => {
+      const candidate: unknown = item;
+      if (typeof candidate !== 'object' || candidate === null) {
+        throw new TypeError(`Storage: error writing "${key}": an item must be an object.`);
+      }
+      const stored = ownItem(data, key);
+      const eTag: unknown = item.eTag;
+      if (stored !== undefined && eTag && eTag !== '*' && eTag !== stored.eTag) {
+        throw new Error(`Storage: error writing "${key}" due to eTag conflict.`);
+      }
+      // UUIDs rather than a counter: they stay unique across restarts without a reserved key.
+      return [key, jsonCopy({ ...item, eTag: randomUUID() })];
     });
+    return this.#commit(staged);
   }
 
   async delete(keys: string[]): Promise<void> {
     if (!keys) {
       throw new ReferenceError('Keys are required when deleting.');
     }
-    return this.#enqueue(() => {
-      const data = this.#db.data;
-      const present = [...new Set(keys)].filter((key) => ownItem(data, key) !== undefined);
-      return this.#commit(present.map((key): Change => [key, undefined]));
+    const data = this.#db.data;
+    const present = [...new Set(keys)].filter((key) => ownItem(data, key) !== undefined);
+    return this.#commit(present.map((key): Change => [key, undefined]));
+  }
+
+  /** Resolves once every change made so far has reached the adapter (or failed to). */
+  async flush(): Promise<void> {
+    while (this.#writing) await this.#writing;
+  }
+
+  // Applies to memory now; resolves when a write holding the change has finished.
+  #commit(changes: readonly Change[]): Promise<void> {
+    if (changes.length === 0) {
+      return Promise.resolve();
+    }
+    const data = this.#db.data;
+    const undo = changes.map(([key]): Change => [key, ownItem(data, key)]).reverse();
+    applyChanges(data, changes);
+    return new Promise<void>((resolve, reject) => {
+      this.#waiting.push({ undo, resolve, reject });
+      this.#writing ??= this.#writeLoop();
     });
   }
 
-  /** Resolves once every operation queued so far has finished and its data has reached the adapter. */
-  flush(): Promise<void> {
-    return this.#tail;
-  }
-
-  #enqueue<T>(operation: () => T | Promise<T>): Promise<T> {
-    const result = this.#tail.then(operation);
-    // The queue itself never rejects; each caller sees its own outcome through `result`.
-    this.#tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    return result;
-  }
-
-  // Applies then persists once; on a failed write the document is restored so memory matches the file.
-  async #commit(changes: readonly Change[]): Promise<void> {
-    if (changes.length === 0) {
-      return;
-    }
-    const data = this.#db.data;
-    const previous = changes.map(([key]): Change => [key, ownItem(data, key)]);
-    applyChanges(data, changes);
+  async #writeLoop(): Promise<void> {
     try {
-      await this.#db.write();
-    } catch (error: unknown) {
-      applyChanges(data, previous);
-      throw error;
+      while (this.#waiting.length > 0) {
+        const batch = this.#waiting;
+        this.#waiting = [];
+        try {
+          // JSONFile serialises the data when called, so changes made during the write wait for the next one.
+          await this.#db.write();
+        } catch (error: unknown) {
+          // Every change since the last good write is undone, newest first, so memory is what the file holds.
+          const refused = [...batch, ...this.#waiting];
+          this.#waiting = [];
+          for (const waiter of [...refused].reverse()) applyChanges(this.#db.data, waiter.undo);
+          for (const waiter of refused) waiter.reject(error);
+          continue;
+        }
+        for (const waiter of batch) waiter.resolve();
+      }
+    } finally {
+      this.#writing = undefined;
     }
   }
 }

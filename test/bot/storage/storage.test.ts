@@ -200,4 +200,77 @@ describe('LowdbStorage beyond MemoryStorage', () => {
     expect(afterFailure).to.deep.equal(before);
     expect(persisted).to.have.nested.property('kept.version', 3);
   });
+  it('when many turns save while a write is in flight, they reach the file together in the next write, each resolving only once it is there', async () => {
+    const releases: (() => void)[] = [];
+    const written: StoredItems[] = [];
+    const heldAdapter: Adapter<StoredItems> = {
+      read: () => Promise.resolve(null),
+      write: (data) =>
+        new Promise<void>((resolve) => {
+          const copy = structuredClone(data);
+          releases.push(() => {
+            written.push(copy);
+            resolve();
+          });
+        }),
+    };
+    const storage = new LowdbStorage(new Low<StoredItems>(heldAdapter, {}));
+    const settled: string[] = [];
+    const first = storage.write({ first: { n: 0 } }).then(() => settled.push('first'));
+    const rest = Array.from({ length: 20 }, (_, i) => storage.write({ [`turn-${i}`]: { n: i } }).then(() => settled.push(`turn-${i}`)));
+    await Promise.resolve();
+    expect(releases, 'one write in flight, the others waiting for it').to.have.length(1);
+    releases.shift()?.();
+    await first;
+    expect(settled, 'only the first is in the file so far').to.deep.equal(['first']);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(releases, 'all twenty go in one more write').to.have.length(1);
+    releases.shift()?.();
+    await Promise.all(rest);
+    expect(written).to.have.length(2);
+    expect(Object.keys(written[1] ?? {})).to.have.length(21);
+  });
+
+  it('when a write fails while others wait for the next one, every change not in the file is undone and refused', async () => {
+    let fail = false;
+    let persisted: StoredItems = {};
+    let release: (() => void) | undefined;
+    const adapter: Adapter<StoredItems> = {
+      read: () => Promise.resolve(null),
+      write: (data) => {
+        const copy = structuredClone(data);
+        return new Promise<void>((resolve, reject) => {
+          release = () => {
+            if (fail) reject(new Error('EIO: i/o error'));
+            else {
+              persisted = copy;
+              resolve();
+            }
+          };
+        });
+      },
+    };
+    const storage = new LowdbStorage(new Low<StoredItems>(adapter, {}));
+    const kept = storage.write({ kept: { v: 1 } });
+    release?.();
+    await kept;
+    fail = true;
+    const outcomes = [storage.write({ kept: { v: 2 } }), storage.write({ waiting: { v: 1 } }), storage.delete(['kept'])].map((p) =>
+      p.then(
+        () => 'saved',
+        (error: unknown) => (error as Error).message,
+      ),
+    );
+    release?.();
+    expect(await Promise.all(outcomes)).to.deep.equal(['EIO: i/o error', 'EIO: i/o error', 'EIO: i/o error']);
+    const now = await storage.read(['kept', 'waiting']);
+    expect(Object.keys(now)).to.deep.equal(['kept']);
+    expect(now['kept']).to.deep.include({ v: 1 });
+    expect(persisted['kept']).to.deep.include({ v: 1 });
+    fail = false;
+    const later = storage.write({ later: { v: 1 } });
+    release?.();
+    await later;
+    expect(Object.keys(persisted)).to.have.members(['kept', 'later']);
+  });
 });
