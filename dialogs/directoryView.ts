@@ -4,6 +4,7 @@ import type { TeamFinding } from '../knowledge/directory.js';
 import { contactRoles, contactRoleTitles, organisationKindTitles, type Contact, type ContactRole, type Organisation } from '../knowledge/organisations.js';
 import type { SourceCatalogue } from '../knowledge/sources.js';
 import { areaTitle } from '../knowledge/workplace.js';
+import { longDay } from '../knowledge/londonTime.js';
 
 /** What the person asked about: one local role, the RA team, or everything. */
 export type Focus = ContactRole | 'ra-team' | 'all';
@@ -49,7 +50,7 @@ export function organisationCard(
     focus === 'all' ? name : focus === 'ra-team' ? `RA team for ${name}` : `${contactRoleTitles[focus].many} at ${name}`;
   const closed = organisation.open
     ? []
-    : [`ODS lists this organisation as closed${organisation.closedOn ? ` since ${longDate(organisation.closedOn)}` : ''}. If you still work there, check the code with your RA team.`];
+    : [`ODS lists this organisation as closed${organisation.closedOn ? ` since ${longDay(organisation.closedOn)}` : ''}. If you still work there, check the code with your RA team.`];
   const data: OrganisationCardData = {
     heading,
     intro: [...options.intro, ...closed],
@@ -99,7 +100,7 @@ export function teamCard(deps: DirectoryViewDeps, code: string, team: TeamFindin
 /** One line per contact: name, then how to reach them and when the entry was last confirmed. */
 export function contactLine(contact: Contact): string {
   const ways = [contact.email, contact.phone].filter(Boolean).join(', ');
-  return `**${contact.name}**${ways ? `: ${ways}` : ''} (confirmed ${longDate(contact.confirmedAt.slice(0, 10))})`;
+  return `**${contact.name}**${ways ? `: ${ways}` : ''} (confirmed ${longDay(contact.confirmedAt.slice(0, 10))})`;
 }
 
 function contactGroups(contacts: readonly Contact[], focus: Focus, team: TeamFinding): OrganisationCardData['groups'] {
@@ -164,7 +165,7 @@ function placingNote(team: NonNullable<TeamFinding>, code: string): string[] {
 
 function sourceLine(deps: DirectoryViewDeps, organisation: Organisation, team: TeamFinding): string {
   const from = organisation.source === 'ord' ? 'the ODS service' : `the ODS ${organisation.source} extract`;
-  const org = `Organisation details from ${from} (${longDate(organisation.updatedAt.slice(0, 10))}).`;
+  const org = `Organisation details from ${from} (${longDay(organisation.updatedAt.slice(0, 10))}).`;
   return team ? `${org} ${deps.sources.sourceLine(team.kind === 'team' ? team.team.source : team.fallback.source)}` : org;
 }
 
@@ -178,6 +179,3 @@ function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-function longDate(isoDate: string): string {
-  return new Date(`${isoDate}T00:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
-}

@@ -2,6 +2,7 @@ import type { Article } from './articles.js';
 import type { RaTeam, RaTeamDirectory } from './raTeams.js';
 import type { SourceCatalogue } from './sources.js';
 import { areaOptions, areaTitle, type Area, type WorkplaceKind } from './workplace.js';
+import { longDay } from './londonTime.js';
 
 /** What the reader's answer depends on: where they work, when known, and the configured team emails. */
 export interface AnswerContext {
@@ -47,7 +48,7 @@ export class AnswerRenderer {
   sourceLine(article: Article): string {
     const titles = article.sources.map((ref) => (typeof ref === 'string' ? this.sources.title(ref) : ref.title));
     const list = titles.length <= 1 ? titles.join('') : `${titles.slice(0, -1).join(', ')} and ${titles.at(-1) ?? ''}`;
-    return `From ${list}, reviewed ${longDate(article.reviewed)}.`;
+    return `From ${list}, reviewed ${longDay(article.reviewed)}.`;
   }
 
   /** One team's phone, with its email when configured. */
@@ -89,6 +90,3 @@ export class AnswerRenderer {
   }
 }
 
-function longDate(iso: string): string {
-  return new Date(`${iso}T00:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
-}

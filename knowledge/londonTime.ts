@@ -71,6 +71,14 @@ export function formatLondonDay(date: string): string {
   return DateTime.fromISO(date, { zone: londonZone }).toFormat('cccc d LLLL yyyy');
 }
 
+// Made once: building a formatter per call showed in the turn profile.
+const longDayFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+
+/** "21 November 2026": a calendar date (YYYY-MM-DD, such as a review or confirmation date) in words. */
+export function longDay(date: string): string {
+  return longDayFormat.format(new Date(`${date}T00:00:00Z`));
+}
+
 /** "21 Nov": a short London date for titles and lists. */
 export function shortLondonDay(iso: string): string {
   return DateTime.fromISO(iso, { zone: londonZone }).toFormat('d LLL');
