@@ -178,7 +178,7 @@ export class AnnouncementSettings {
 }
 
 /** Personal chats; an activity without a conversation type (some emulators) is treated as one, as the welcome does. */
-export function isPersonal(activity: Pick<Activity, 'conversation'>): boolean {
+export function isPersonal(activity: Partial<Pick<Activity, 'conversation'>>): boolean {
   const type = activity.conversation?.conversationType;
   return type === 'personal' || type === undefined;
 }

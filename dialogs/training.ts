@@ -30,6 +30,7 @@ import {
   type AnnounceWhen,
   type TrainingAction,
 } from './trainingView.js';
+import { isPersonal } from './announcementSettings.js';
 
 /** The card buttons training answers: its own, and the session form's Preview. */
 export type TrainingSubmission = Extract<Submission, { verb: 'training.act' }> | Extract<Submission, { verb: 'form.submit' }>;
@@ -860,8 +861,7 @@ export class Training {
 
   /** Where to tell someone about their place: this chat when it is their personal one, else their personal chat as last seen. */
   private async personalReference(context: TurnContext): Promise<Partial<ConversationReference> | undefined> {
-    const type = context.activity.conversation?.conversationType;
-    if (type === undefined || type === 'personal') return TurnContext.getConversationReference(context.activity);
+    if (isPersonal(context.activity)) return TurnContext.getConversationReference(context.activity);
     return (await this.deps.audience.get(context.activity.from.id))?.reference;
   }
 
@@ -924,7 +924,7 @@ function audienceOf(values: Readonly<Record<string, string>>): Audience {
  * the Agents Playground and other local stand-ins, other channels) the list goes in the message.
  */
 function filesPossible(activity: Partial<Activity>): boolean {
-  if (activity.channelId !== 'msteams' || (activity.conversation?.conversationType ?? 'personal') !== 'personal' || !activity.conversation?.tenantId) return false;
+  if (activity.channelId !== 'msteams' || !isPersonal(activity) || !activity.conversation?.tenantId) return false;
   try {
     const host = new URL(activity.serviceUrl ?? '').hostname;
     return !['localhost', '127.0.0.1', '[::1]', '::1'].includes(host);

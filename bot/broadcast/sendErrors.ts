@@ -1,3 +1,5 @@
+import { parseRetryAfter } from '../retryAfter.js';
+
 /**
  * What a failed proactive send means for the queue. botframework-connector throws @azure/core-rest-pipeline's
  * RestError: `statusCode`, and `response.headers` (an HttpHeaders with `get`) carrying Retry-After; a request that
@@ -28,15 +30,6 @@ export function classifySendError(error: unknown, nowMs: number): SendFailure {
   if (transientStatuses.has(status)) return { kind: 'transient', code };
   if (status === 403 || status === 404) return { kind: 'gone', code };
   return { kind: 'permanent', code };
-}
-
-/** Retry-After as seconds ("120", "1.5") or an HTTP date, as milliseconds from `nowMs`; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
-  if (value === undefined) return undefined;
-  const text = value.trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }
 
 function statusOf(error: unknown): number | undefined {

@@ -3,6 +3,7 @@ import { ClientConfigurationError, ConfidentialClientApplication, LogLevel, Serv
 import type { Config, GraphConfig } from '../config.js';
 import type { Clock, Logger } from '../../dialogs/ports.js';
 import type { RaRequest } from '../../dialogs/requests.js';
+import { parseRetryAfter } from '../retryAfter.js';
 import {
   MailOutboxWorker,
   MailSendError,
@@ -100,7 +101,7 @@ export class GraphMailer implements MailSender {
     const reason = `Graph answered ${response.status}${code ? ` (${code})` : ''}`;
     if (response.status === 401) this.#freshToken = true;
     const passing = response.status === 408 || response.status === 429 || response.status >= 500;
-    throw new MailSendError(reason, !passing, retryAfterMs(response.headers.get('retry-after')));
+    throw new MailSendError(reason, !passing, parseRetryAfter(response.headers.get('retry-after') ?? undefined, Date.now()));
   }
 
   async #token(): Promise<string> {
@@ -145,15 +146,6 @@ async function graphErrorCode(response: Response): Promise<string | undefined> {
 
 function safeCode(code: string): string | undefined {
   return /^[A-Za-z0-9_.-]{1,64}$/.test(code) ? code : undefined;
-}
-
-/** Retry-After as seconds or an HTTP date, in milliseconds. */
-function retryAfterMs(header: string | null): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
 /** Email of new requests to their RA teams' mailboxes, durable and retried. */

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { classifySendError, parseRetryAfter } from '../../bot/broadcast/sendErrors.js';
+import { classifySendError } from '../../bot/broadcast/sendErrors.js';
+import { parseRetryAfter } from '../../bot/retryAfter.js';
 import { connectorError } from './fakeTime.js';
 
 const now = Date.parse('2026-11-21T09:30:00.000Z');
