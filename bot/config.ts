@@ -37,7 +37,14 @@ export interface Config {
   readonly graph: GraphConfig | undefined;
   /** Proactive messages (announcements, reminders) sent per second at most, across all conversations. */
   readonly broadcastRate: number;
+  /** Where state, requests, bookings and the broadcast queue live: files in DATA_DIR, or Azure Storage shared by several instances. */
+  readonly storage: StorageConfig;
 }
+
+/** `lowdb`: JSON files in DATA_DIR, for one instance. `azure`: bot state in a blob container, everything else in tables. */
+export type StorageConfig =
+  | { readonly kind: 'lowdb' }
+  | { readonly kind: 'azure'; readonly connectionString: string; readonly tablePrefix: string; readonly container: string };
 
 /** An app registration allowed to send mail (Mail.Send, application) as `sender`, and where to reach Entra and Graph. */
 export interface GraphConfig {
@@ -163,6 +170,25 @@ const schema = z.object({
   QUESTION_LOG_DAYS: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(3650).default(180)),
   // Teams allows a bot about 50 messages a second per tenant; 30 leaves room for replies in conversations.
   BROADCAST_RATE: z.preprocess(blankToUndefined, z.coerce.number().min(0.1).max(1000).default(30)),
+  STORAGE: z.preprocess(blankToUndefined, z.enum(['lowdb', 'azure']).default('lowdb')),
+  AZURE_STORAGE_CONNECTION_STRING: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .trim()
+      .refine(
+        (v) => v === 'UseDevelopmentStorage=true' || (/(^|;)AccountName=[^;]+/.test(v) && /(^|;)(AccountKey|SharedAccessSignature)=[^;]+/.test(v)),
+        // Never echo the value: it holds the account key.
+        'must be a storage account connection string (DefaultEndpointsProtocol=https;AccountName=...;AccountKey=...;EndpointSuffix=core.windows.net) from the account\'s Access keys page',
+      )
+      .optional(),
+  ),
+  // Letters and digits (Azure table names): several deployments can share one account under different prefixes.
+  AZURE_TABLE_PREFIX: z.preprocess(blankToUndefined, z.string().trim().regex(/^[A-Za-z][A-Za-z0-9]{0,40}$/, 'must be a letter then up to 40 letters or digits').default('smartcard')),
+  AZURE_BLOB_CONTAINER: z.preprocess(
+    blankToUndefined,
+    z.string().trim().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'must be a blob container name: 3 to 63 lower-case letters, digits and single hyphens').default('botstate'),
+  ),
   SHUTDOWN_GRACE_MS: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(120_000).default(10_000)),
 });
 
@@ -197,6 +223,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     questionLogDays: e.QUESTION_LOG_DAYS,
     requestRetentionDays: e.REQUEST_RETENTION_DAYS,
     broadcastRate: e.BROADCAST_RATE,
+    storage: Object.freeze(
+      e.STORAGE === 'azure' && e.AZURE_STORAGE_CONNECTION_STRING
+        ? { kind: 'azure' as const, connectionString: e.AZURE_STORAGE_CONNECTION_STRING, tablePrefix: e.AZURE_TABLE_PREFIX, container: e.AZURE_BLOB_CONTAINER }
+        : { kind: 'lowdb' as const },
+    ),
     requestKey: e.REQUEST_KEY ? Buffer.from(e.REQUEST_KEY, 'base64') : undefined,
     raAdmins: new Set(splitList(e.RA_ADMINS).map((id) => id.toLowerCase())),
     odsApi: e.ODS_API_URL ? Object.freeze({ baseUrl: e.ODS_API_URL, timeoutMs: e.ODS_API_TIMEOUT_MS, perSecond: e.ODS_API_PER_SECOND }) : undefined,
@@ -224,10 +255,14 @@ function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
     return value ? value : undefined;
   };
   // Configured desks are posted to through a service URL only Teams knows; it cannot be guessed.
+  const problems = authProblems(text);
   if (text('RA_DESKS') && !text('TEAMS_SERVICE_URL')) {
-    return ['TEAMS_SERVICE_URL is required when RA_DESKS is set: copy the serviceUrl from a message the bot received in your tenant', ...authProblems(text)];
+    problems.unshift('TEAMS_SERVICE_URL is required when RA_DESKS is set: copy the serviceUrl from a message the bot received in your tenant');
   }
-  return authProblems(text);
+  if (text('STORAGE') === 'azure' && !text('AZURE_STORAGE_CONNECTION_STRING')) {
+    problems.push('AZURE_STORAGE_CONNECTION_STRING is required when STORAGE=azure: the storage account\'s connection string (or UseDevelopmentStorage=true for Azurite)');
+  }
+  return problems;
 }
 
 function authProblems(text: (key: string) => string | undefined): string[] {

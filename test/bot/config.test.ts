@@ -150,3 +150,34 @@ describe('configuration: email through Microsoft Graph', () => {
     expect(problemsOf({ ...graph, GRAPH_BASE_URL: 'https://graph.microsoft.com/v1.0' }).join()).to.include('GRAPH_BASE_URL must be just the scheme and host');
   });
 });
+
+describe('configuration: the storage backend', () => {
+  const account = 'DefaultEndpointsProtocol=https;AccountName=smartcardprod;AccountKey=c2VjcmV0LWtleS1ub3QtcmVhbA==;EndpointSuffix=core.windows.net';
+
+  it('when STORAGE is not set, state lives in files in DATA_DIR (lowdb)', () => {
+    expect(loadConfig({}).storage).to.deep.equal({ kind: 'lowdb' });
+  });
+
+  it('when STORAGE=azure has a connection string, tables and the bot-state container take their defaults unless named', () => {
+    expect(loadConfig({ STORAGE: 'azure', AZURE_STORAGE_CONNECTION_STRING: account }).storage).to.deep.equal({
+      kind: 'azure',
+      connectionString: account,
+      tablePrefix: 'smartcard',
+      container: 'botstate',
+    });
+    const named = loadConfig({ STORAGE: 'azure', AZURE_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true', AZURE_TABLE_PREFIX: 'dorset', AZURE_BLOB_CONTAINER: 'dorset-state' });
+    expect(named.storage).to.include({ tablePrefix: 'dorset', container: 'dorset-state' });
+  });
+
+  it('when STORAGE=azure has no connection string, start-up is refused saying what to set', () => {
+    expect(problemsOf({ STORAGE: 'azure' })).to.deep.equal([
+      "AZURE_STORAGE_CONNECTION_STRING is required when STORAGE=azure: the storage account's connection string (or UseDevelopmentStorage=true for Azurite)",
+    ]);
+  });
+
+  it('when the storage settings are malformed, each is named and the connection string is never echoed', () => {
+    const problems = problemsOf({ STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: 'AccountKey=topsecret', AZURE_TABLE_PREFIX: '1x', AZURE_BLOB_CONTAINER: 'Bot_State' });
+    expect(problems.map((p) => p.split(' ')[0])).to.have.members(['STORAGE', 'AZURE_STORAGE_CONNECTION_STRING', 'AZURE_TABLE_PREFIX', 'AZURE_BLOB_CONTAINER']);
+    expect(problems.join('\n')).not.to.include('topsecret');
+  });
+});

@@ -8,6 +8,8 @@ import type { Adapter } from 'lowdb';
 import { LowdbStorage, openLowdbStorage } from '../../../bot/storage/lowdbStorage.js';
 import type { StoredItems } from '../../../bot/storage/lowdbStorage.js';
 import { storageConformanceSuite } from './storageConformance.js';
+import { AzureBotState } from '../../../bot/storage/azure/botState.js';
+import { azurite, uniqueName } from '../../support/azurite.js';
 
 const tempRoot = mkdtempSync(join(tmpdir(), 'lowdb-storage-'));
 let fileCount = 0;
@@ -48,6 +50,11 @@ storageConformanceSuite(
 
 storageConformanceSuite('LowdbStorage on a JSON file', () => openLowdbStorage(freshFilePath()), {
   atomicBatches: true,
+});
+
+// The bot state of STORAGE=azure: one container shared by every instance. Its batches are not atomic.
+storageConformanceSuite('AzureBotState (BlobsStorage) on Azurite', async () => new AzureBotState(await azurite(), uniqueName('state')), {
+  createsNewKeyWithETag: false,
 });
 
 describe('LowdbStorage on a JSON file', () => {
