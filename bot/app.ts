@@ -21,36 +21,32 @@ import { loadKnowledge } from './knowledgeFiles.js';
 import { createLogger } from './logger.js';
 import { appVersion, projectRoot } from './paths.js';
 import { createServer } from './server.js';
-import { openLowdbStorage } from './storage/lowdbStorage.js';
-import { openLowdbQuestionLog } from './storage/lowdbQuestionLog.js';
+import { openBackend } from './storage/backend.js';
 import { AnswerRenderer } from '../knowledge/answers.js';
 import { ContactBook } from '../knowledge/contactBook.js';
 import { RaRights } from '../knowledge/raRights.js';
 import type { ContactRepository, OrganisationRepository, OrganisationSource } from '../knowledge/organisations.js';
 import { buildDirectory } from './directory/directoryFactory.js';
-import { openLowdbDirectory } from './storage/lowdbDirectory.js';
-import { openLowdbDesks } from './storage/lowdbRequests.js';
-import { openRequestStore } from './requests/requestStore.js';
 import { CloudNotifier } from './proactive/cloudNotifier.js';
 import type { MailerOverrides } from './requests/graphMailer.js';
 import { ConfiguredDesks } from './requests/configuredDesks.js';
 import { RequestDesk } from '../dialogs/requestDesk.js';
 import type { DeskRepository, RequestRepository } from '../dialogs/requests.js';
 import type { AudienceRepository, ScheduleRepository } from '../dialogs/outreach.js';
-import { memoryAudience, openLowdbAudience } from './storage/lowdbAudience.js';
-import { memorySchedule, openLowdbSchedule } from './storage/lowdbSchedule.js';
+import { memoryAudience } from './storage/lowdbAudience.js';
+import { memorySchedule } from './storage/lowdbSchedule.js';
 import { Scheduler } from './scheduler.js';
 import { AnnouncementSettings } from '../dialogs/announcementSettings.js';
 import { Renewals } from '../dialogs/renewals.js';
 import { Broadcaster } from './broadcast/broadcaster.js';
-import { memoryBroadcasts, openLowdbBroadcasts } from './storage/lowdbBroadcasts.js';
+import { memoryBroadcasts } from './storage/lowdbBroadcasts.js';
 import type { BroadcastRepository } from './broadcast/broadcastRepository.js';
 import { BroadcastActions, broadcastReportActivity } from '../dialogs/broadcastActions.js';
 import type { Broadcasts } from '../dialogs/outreach.js';
 import { Training } from '../dialogs/training.js';
 import type { TrainingRepository } from '../dialogs/trainingSessions.js';
 import { officeVenues } from '../knowledge/venues.js';
-import { memoryTraining, openLowdbTraining } from './storage/lowdbTraining.js';
+import { memoryTraining } from './storage/lowdbTraining.js';
 import { uploadFile } from './training/fileUpload.js';
 
 /** Replacements for tests: anything not given is built from the config. */
@@ -81,9 +77,9 @@ export interface AppOverrides {
   /** Stands in for the training sessions store (tests that look at what was stored). */
   readonly training?: TrainingRepository & { flush?: () => Promise<void> };
   /** Stands in for the schedule store (tests that restart the app on the same schedule). */
-  readonly schedule?: ScheduleRepository & { flush(): Promise<void> };
+  readonly schedule?: ScheduleRepository & { flush?(): Promise<void> };
   /** Stands in for the broadcast queue's store (tests that fail its writes). */
-  readonly broadcastStore?: BroadcastRepository & { flush(): Promise<void> };
+  readonly broadcastStore?: BroadcastRepository & { flush?(): Promise<void> };
 }
 
 /** A built app: listen with `start`, stop gracefully with `stop`. */
@@ -126,10 +122,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   }
 
   const clock = overrides.clock ?? { now: () => new Date() };
-  const storage = overrides.storage ?? (await openLowdbStorage(path.join(config.dataDir, 'botState.json')));
-  const questionLog =
-    overrides.questionLog ?? (await openLowdbQuestionLog(path.join(config.dataDir, 'questions.json'), config.questionLogDays, () => clock.now()));
-  const { organisations, contacts } = overrides.directory ?? (await openLowdbDirectory(config.dataDir));
+  const backend = await openBackend(config, clock);
+  const storage = overrides.storage ?? (await backend.botState());
+  const questionLog = overrides.questionLog ?? (await backend.questionLog());
+  const { organisations, contacts } = overrides.directory ?? (await backend.directory());
   const directory = buildDirectory(config, knowledge.raTeams, { organisations, contacts }, logger, overrides.organisationSource);
   const rights = new RaRights(knowledge.raTeams, config.raAdmins);
   const contactBook = new ContactBook({ organisations, contacts, rights, now: () => clock.now(), newId: randomUUID });
@@ -150,13 +146,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       MicrosoftAppTenantId: config.auth.tenantId,
     }),
   );
-  const { store: requests, canSeal } = overrides.requests ?? (await openRequestStore(config));
-  const audience = overrides.audience ?? (overrides.inMemory ? memoryAudience() : await openLowdbAudience(path.join(config.dataDir, 'audience.json')));
-  const schedule = overrides.schedule ?? (overrides.inMemory ? memorySchedule() : await openLowdbSchedule(path.join(config.dataDir, 'schedule.json')));
+  const { store: requests, canSeal } = overrides.requests ?? (await backend.requests());
+  const audience = overrides.audience ?? (overrides.inMemory ? memoryAudience() : await backend.audience());
+  const schedule = overrides.schedule ?? (overrides.inMemory ? memorySchedule() : await backend.schedule());
   const scheduler = new Scheduler({ schedule, clock, logger });
-  const broadcastStore = overrides.broadcastStore ?? (overrides.inMemory ? memoryBroadcasts() : await openLowdbBroadcasts(path.join(config.dataDir, 'broadcasts.json')));
+  const broadcastStore = overrides.broadcastStore ?? (overrides.inMemory ? memoryBroadcasts() : await backend.broadcasts());
   const desks = new ConfiguredDesks(
-    overrides.desks ?? (await openLowdbDesks(path.join(config.dataDir, 'desks.json'))),
+    overrides.desks ?? (await backend.desks()),
     config.raDesks,
     config.teamsServiceUrl,
     config.auth.tenantId,
@@ -164,7 +160,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   // msal-node takes a few hundred milliseconds to load: only when Graph is configured.
   const mailer =
     config.graph && !overrides.noMail
-      ? await (await import('./requests/graphMailer.js')).openMailer(config, config.dataDir, logger, clock, overrides.mailer)
+      ? await (await import('./requests/graphMailer.js')).openMailer(config, await backend.mailOutbox(), logger, clock, overrides.mailer)
       : undefined;
   // Its own notifier, with the SDK's retries off: the broadcaster paces and retries every request itself.
   const broadcaster = new Broadcaster({
@@ -173,6 +169,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     clock,
     logger,
     rate: config.broadcastRate,
+    // Another instance may queue a broadcast: join it within seconds rather than at the next minute.
+    idlePollMs: backend.shared ? 3000 : undefined,
     renderReport: broadcastReportActivity,
     onGone: (userId) =>
       audience.remove(userId).then(
@@ -203,7 +201,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const renewals = new Renewals({ schedule, audience, broadcasts: broadcaster, article: (id) => knowledge.kb.get(id), answers, profile, clock, logger });
   scheduler.on('renewal-reminder', (job) => renewals.remind(job), { latestOnly: Renewals.latestOnly });
   const sessionForm = knowledge.forms.find((f) => f.purpose === 'training-session');
-  const trainingStore = overrides.training ?? (overrides.inMemory ? memoryTraining() : await openLowdbTraining(path.join(config.dataDir, 'training.json')));
+  const trainingStore = overrides.training ?? (overrides.inMemory ? memoryTraining() : await backend.training());
   const training = sessionForm
     ? new Training({
         form: sessionForm,
@@ -335,14 +333,14 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       server.server.closeAllConnections();
       await closed;
       await broadcaster.stop();
-      await broadcastStore.flush();
+      await broadcastStore.flush?.();
       await storage.flush?.();
       await questionLog.flush?.();
       await organisations.flush?.();
       await contacts.flush?.();
       await requests.flush?.();
       await audience.flush?.();
-      await schedule.flush();
+      await schedule.flush?.();
       await trainingStore.flush?.();
     },
   };
@@ -389,6 +387,9 @@ async function clearDialog(
     await conversationState.saveChanges(context, true);
   } catch (error) {
     logger.error({ err: error }, 'could not clear the dialog state; deleting the conversation state');
-    await conversationState.delete(context).catch((e: unknown) => logger.error({ err: e }, 'could not delete the conversation state'));
+    // Inside the promise, so a throw before it starts (no conversation id) is caught too: this handler must not throw.
+    await Promise.resolve()
+      .then(() => conversationState.delete(context))
+      .catch((e: unknown) => logger.error({ err: e }, 'could not delete the conversation state'));
   }
 }

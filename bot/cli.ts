@@ -8,8 +8,8 @@ import { z } from 'zod';
 import { cardToText } from '../cards/flatten.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import type { LocalConversation } from './localConversation.js';
-import { LowdbQuestionLog, openLowdbQuestionLog } from './storage/lowdbQuestionLog.js';
-import { memoryDirectory, openLowdbDirectory } from './storage/lowdbDirectory.js';
+import { LowdbQuestionLog } from './storage/lowdbQuestionLog.js';
+import { memoryDirectory } from './storage/lowdbDirectory.js';
 import { StoreFileError } from './storage/lowdbDocument.js';
 import { memoryDesks, memoryRequests } from './storage/lowdbRequests.js';
 import { AesGcmCipher } from './requests/fieldCipher.js';
@@ -23,7 +23,7 @@ import { createLogger } from './logger.js';
 import { projectRoot } from './paths.js';
 import { describeForm } from '../knowledge/forms.js';
 import { masked, requestStatuses, type RequestStatus } from '../dialogs/requests.js';
-import { openRequestStore } from './requests/requestStore.js';
+import { openBackend, type Backend } from './storage/backend.js';
 
 /** One answer as `ask --json` prints it: the contract scripts and the eval rely on. */
 export interface AskResult {
@@ -60,7 +60,7 @@ export class Asker {
     // The command line must not add its questions to the RA team's real report.
     const questionLog = LowdbQuestionLog.inMemory(1, now);
     // Questions are answered from the directory already imported into DATA_DIR; none is created by asking.
-    const directory = existsSync(config.dataDir) ? await openLowdbDirectory(config.dataDir) : memoryDirectory();
+    const directory = (await (await existingStores(config, ''))?.directory()) ?? memoryDirectory();
     // Asking never files a real request or reaches the audience: requests (with a throwaway key), desks and outreach stores are in memory.
     const requests = { store: memoryRequests(new AesGcmCipher(randomBytes(32))), canSeal: true };
     const app = await createApp(config, { storage: new MemoryStorage(), questionLog, directory, requests, desks: memoryDesks(), noMail: true, inMemory: true });
@@ -178,7 +178,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   }
 
   if (command === 'report' && words[0] === 'questions') {
-    const log = await openLowdbQuestionLog(path.join(config.dataDir, 'questions.json'), config.questionLogDays, () => new Date());
+    const log = await (await openBackend(config, { now: () => new Date() })).questionLog();
     const rows = await log.report();
     if (flags.has('--json')) {
       console.log(JSON.stringify(rows, null, 2));
@@ -215,8 +215,9 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       throw new UsageError(`--status must be one of ${requestStatuses.join(', ')}`);
     }
     // Listing must not create a store (or a development key) where there is none.
-    const rows = existsSync(path.join(config.dataDir, 'requests.json'))
-      ? await (await openRequestStore(config)).store.list({ teamId: option('--team'), statuses: status ? [status as RequestStatus] : undefined, formId: option('--form') })
+    const stores = await existingStores(config, 'requests.json');
+    const rows = stores
+      ? await (await stores.requests()).store.list({ teamId: option('--team'), statuses: status ? [status as RequestStatus] : undefined, formId: option('--form') })
       : [];
     const shown = rows.map((r) => ({ ...r, fields: Object.fromEntries(Object.entries(r.fields).map(([k, v]) => [k, r.sensitiveFields.includes(k) ? masked(v) : v])) }));
     if (flags.has('--json')) console.log(JSON.stringify(shown, null, 2));
@@ -226,6 +227,15 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   }
 
   throw new UsageError(command ? `unknown command "${[command, ...words].join(' ')}"` : 'no command given');
+}
+
+/**
+ * The configured stores when there is something to read: with lowdb, undefined when DATA_DIR lacks `file` (a command
+ * that only reads must not create a store, or a development key, where there is none). Azure Storage is always there.
+ */
+async function existingStores(config: Config, file: string): Promise<Backend | undefined> {
+  if (config.storage.kind === 'lowdb' && !existsSync(path.join(config.dataDir, file))) return undefined;
+  return openBackend(config, { now: () => new Date() });
 }
 
 async function directoryCommand(words: string[], flags: ReadonlySet<string>, config: Config): Promise<number> {
@@ -240,14 +250,14 @@ async function directoryCommand(words: string[], flags: ReadonlySet<string>, con
       console.error(`Cannot read ${target}: ${(error as Error).message}`);
       return 2;
     }
-    const stores = await openLowdbDirectory(config.dataDir);
+    const stores = await (await openBackend(config, { now: () => new Date() })).directory();
     const now = new Date();
     const report =
       action === 'import-ods'
         ? await importOdsExtract(text, stores.organisations, { dryRun, now })
         : await importContacts(text, stores, { dryRun, now });
-    await stores.organisations.flush();
-    await stores.contacts.flush();
+    await stores.organisations.flush?.();
+    await stores.contacts.flush?.();
     if (!report.ok) {
       console.error(`${target} was not imported, and nothing has changed. Fix these lines and import it again:`);
       for (const p of report.problems) console.error(p.line > 0 ? `  line ${p.line}: ${p.problem}` : `  ${p.problem}`);
@@ -261,7 +271,7 @@ async function directoryCommand(words: string[], flags: ReadonlySet<string>, con
   if (action === 'lookup') {
     if (!target) throw new UsageError('directory lookup needs an ODS code');
     const knowledge = await loadKnowledge(path.join(projectRoot(), 'knowledge', 'data'));
-    const stores = existsSync(config.dataDir) ? await openLowdbDirectory(config.dataDir) : memoryDirectory();
+    const stores = (await (await existingStores(config, ''))?.directory()) ?? memoryDirectory();
     const directory = buildDirectory(config, knowledge.raTeams, stores, createLogger('silent'));
     const found = describeLookup(await directory.lookup(target), config.raTeamEmails);
     if (flags.has('--json')) console.log(JSON.stringify(found, null, 2));

@@ -262,6 +262,10 @@ function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
   if (text('STORAGE') === 'azure' && !text('AZURE_STORAGE_CONNECTION_STRING')) {
     problems.push('AZURE_STORAGE_CONNECTION_STRING is required when STORAGE=azure: the storage account\'s connection string (or UseDevelopmentStorage=true for Azurite)');
   }
+  // A development key is made per DATA_DIR: instances on other machines could not read each other's sealed fields.
+  if (text('STORAGE') === 'azure' && !text('REQUEST_KEY')) {
+    problems.push('REQUEST_KEY is required when STORAGE=azure: every instance must seal identity-document numbers with the same key');
+  }
   return problems;
 }
 

@@ -10,6 +10,11 @@ export interface Claim {
   readonly activity: Partial<Activity>;
   /** Attempts made before this one. */
   readonly attempts: number;
+  /**
+   * A store shared by several instances leases each claim: after this time (ISO) another instance may claim it
+   * again, so no send may start that could not be answered and recorded by then. None: the claim does not expire.
+   */
+  readonly leaseUntil?: string | undefined;
 }
 
 /**
@@ -50,15 +55,18 @@ export interface BroadcastRepository {
   record(outcomes: readonly Outcome[], at: string): Promise<string[]>;
   /** Both in one write, the worker's regular round trip: records `outcomes`, then claims up to `limit`. */
   exchange(outcomes: readonly Outcome[], limit: number, now: string): Promise<{ readonly claims: Claim[]; readonly finished: string[] }>;
-  /** At start-up: deliveries left `sending` by a process that died go back to pending (at least once). How many. */
+  /**
+   * At start-up: deliveries left `sending` by a process that died go back to pending (at least once). How many. A
+   * shared store puts back only those whose lease has run out by `at`: the others may be another instance's.
+   */
   requeueInFlight(at: string): Promise<number>;
   /** Cancels what is still pending; undefined for an unknown id. */
   cancel(id: string, at: string): Promise<BroadcastReport | undefined>;
   report(id: string): Promise<BroadcastReport | undefined>;
-  /** When the next pending delivery is due, or undefined when none is. */
+  /** When the next pending delivery is due (in a shared store, or a lease runs out), or undefined when none is. */
   nextDueAt(): Promise<string | undefined>;
-  /** Report cards still to post or to bring up to date. */
-  reportCards(): Promise<ReportCard[]>;
+  /** Report cards still to post or to bring up to date; a shared store hands a card not yet posted to one instance only. */
+  reportCards(now: string): Promise<ReportCard[]>;
   setReportCard(id: string, card: { readonly activityId?: string | undefined; readonly state: ReportCard['state'] }): Promise<void>;
   /** Forgets the recipients and message of broadcasts finished before `before` (their counts stay); how many. */
   prune(before: string): Promise<number>;

@@ -37,6 +37,9 @@ export interface BroadcastRetryPolicy {
   readonly maxRetryAfterMs: number;
 }
 
+/** Time left on a claim's lease, beyond the send timeout, for its outcome to be written. */
+const leaseMarginMs = 30_000;
+
 export const defaultBroadcastRetry: BroadcastRetryPolicy = { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 60_000, defaultRetryAfterMs: 2000, maxRetryAfterMs: 600_000 };
 
 export interface BroadcasterOptions {
@@ -72,6 +75,11 @@ export interface BroadcasterOptions {
   readonly onGone?: ((userId: string) => Promise<void>) | undefined;
   /** Days a finished broadcast keeps its recipients and message before they are forgotten (its counts stay). */
   readonly keepFinishedDays?: number | undefined;
+  /**
+   * How long an idle worker waits before looking at the store again (60 s). Work queued in this process wakes it at
+   * once; on a store shared by several instances, a short wait lets every instance join a broadcast another queued.
+   */
+  readonly idlePollMs?: number | undefined;
 }
 
 interface ReportJob {
@@ -130,6 +138,7 @@ export class Broadcaster implements Broadcasts {
   readonly #renderReport: (report: BroadcastReport) => Partial<Activity>;
   readonly #onGone: ((userId: string) => Promise<void>) | undefined;
   readonly #keepFinishedMs: number;
+  readonly #idlePollMs: number;
 
   #buffer: Claim[] = [];
   #outcomes: Outcome[] = [];
@@ -183,6 +192,7 @@ export class Broadcaster implements Broadcasts {
     this.#renderReport = options.renderReport;
     this.#onGone = options.onGone;
     this.#keepFinishedMs = (options.keepFinishedDays ?? 30) * 86_400_000;
+    this.#idlePollMs = options.idlePollMs ?? 60_000;
     this.#tokens = this.#capacity;
     this.#refilledAt = this.#timing.monotonic();
     this.#lastFlush = this.#refilledAt;
@@ -271,7 +281,7 @@ export class Broadcaster implements Broadcasts {
     try {
       const requeued = await this.#store.requeueInFlight(this.#nowIso());
       if (requeued > 0) this.#logger.warn({ requeued }, 'deliveries in flight when the bot last stopped will be sent again');
-      for (const card of await this.#store.reportCards()) {
+      for (const card of await this.#store.reportCards(this.#nowIso())) {
         this.#addCard(card.broadcastId, { author: card.author, activityId: card.activityId, state: card.state, shown: undefined, busy: false });
       }
     } catch (error) {
@@ -320,6 +330,7 @@ export class Broadcaster implements Broadcasts {
     const pick = this.#pick(now);
     if (typeof pick === 'number') return this.#sleep(pick);
     if (pick === undefined) return this.#idle(now);
+    if (pick.kind === 'delivery' && this.#leaseEnding(pick.index)) return;
     const slot = this.#takeToken(now);
     if (typeof slot === 'number') return this.#sleep(slot);
     this.#noteSend(pick.conversation, now);
@@ -339,7 +350,7 @@ export class Broadcaster implements Broadcasts {
     if (this.#syncing) return void (await this.#syncing);
     if (this.#inFlight.size > 0) return this.#sleep(this.#flushEveryMs);
     const kicks = this.#kicks;
-    let waitMs = 60_000;
+    let waitMs = this.#idlePollMs;
     if (this.#outcomes.length > 0) waitMs = Math.max(1, this.#syncRetryAt - now);
     if (this.#reportJobs.length > 0) waitMs = Math.min(waitMs, Math.max(1, Math.min(...this.#reportJobs.map((j) => j.readyAt)) - now));
     if (this.#hasLiveCards()) waitMs = Math.min(waitMs, Math.max(1, this.#nextReportCheck - now));
@@ -433,6 +444,20 @@ export class Broadcaster implements Broadcasts {
     }
   }
 
+  /**
+   * A claim whose lease (a store shared by several instances) would run out before a send could be answered and
+   * recorded goes back to the queue unsent (after a long 429 pause): by then another instance may be sending it.
+   */
+  #leaseEnding(index: number): boolean {
+    const claim = this.#buffer[index];
+    if (claim?.leaseUntil === undefined) return false;
+    if (Date.parse(claim.leaseUntil) - this.#clock.now().getTime() >= this.#sendTimeoutMs + leaseMarginMs) return false;
+    this.#buffer.splice(index, 1);
+    this.#outcomes.push({ broadcastId: claim.broadcastId, userId: claim.userId, state: 'pending', attempts: claim.attempts, nextAttemptAt: this.#nowIso() });
+    this.#dry = false;
+    return true;
+  }
+
   async #deliver(claim: Claim): Promise<void> {
     try {
       await this.#answered(this.#notifier.send(claim.reference, claim.activity));
@@ -456,7 +481,8 @@ export class Broadcaster implements Broadcasts {
     const base = { broadcastId: claim.broadcastId, userId: claim.userId, attempts, error: failure.code };
     if (failure.kind === 'gone') return { ...base, state: 'gone' };
     if (failure.kind === 'permanent' || attempts >= this.#retry.maxAttempts) {
-      this.#logger.warn({ code: failure.code, attempts }, 'a broadcast message could not be delivered');
+      // Given up on: an error, so an outage that loses messages is seen (the report card counts it as failed too).
+      this.#logger.error({ code: failure.code, attempts }, 'a broadcast message could not be delivered');
       return { ...base, state: 'failed' };
     }
     // Full jitter: anywhere up to the exponential cap, so messages that failed together do not retry together.
@@ -523,7 +549,7 @@ export class Broadcaster implements Broadcasts {
         this.#reportJobs.push(job);
         return;
       }
-      this.#logger.warn({ code: failure.code }, 'could not post or update a broadcast report card; its author can ask for it again');
+      this.#logger.error({ code: failure.code }, 'could not post or update a broadcast report card; its author can ask for it again');
       card.state = 'failed';
       await this.#store.setReportCard(job.broadcastId, { activityId: card.activityId, state: 'failed' }).catch((e: unknown) => this.#logger.error({ err: e }, 'could not record the report card'));
     } finally {

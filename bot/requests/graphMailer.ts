@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { ClientConfigurationError, ConfidentialClientApplication, LogLevel, ServerError, type INetworkModule } from '@azure/msal-node';
 import type { Config, GraphConfig } from '../config.js';
 import type { Clock, Logger } from '../../dialogs/ports.js';
@@ -7,10 +6,9 @@ import { parseRetryAfter } from '../retryAfter.js';
 import {
   MailOutboxWorker,
   MailSendError,
-  openMailOutbox,
   requestMail,
   type MailContent,
-  type MailOutbox,
+  type MailOutboxStore,
   type MailSender,
   type RetryPolicy,
   type Schedule,
@@ -150,7 +148,7 @@ function safeCode(code: string): string | undefined {
 
 /** Email of new requests to their RA teams' mailboxes, durable and retried. */
 export interface RequestMailer {
-  readonly outbox: MailOutbox;
+  readonly outbox: MailOutboxStore;
   readonly worker: MailOutboxWorker;
   /**
    * Queues the email for a newly filed request to its team's address in RA_TEAM_EMAILS and has the worker send it.
@@ -166,26 +164,36 @@ export interface MailerOverrides {
   readonly schedule?: Schedule | undefined;
   readonly random?: (() => number) | undefined;
   readonly retry?: Partial<RetryPolicy> | undefined;
-  readonly newId?: (() => string) | undefined;
   readonly timeoutMs?: number | undefined;
 }
 
+/** How often an idle worker looks at a shared outbox for mail another instance queued (or left when it died). */
+export const sharedOutboxPollMs = 5_000;
+
 /**
- * Opens the outbox (`outbox.json` in `dataDir`) and its worker, or undefined when Graph is not configured.
- * The caller starts the worker (`worker.start()`) and stops it on shutdown (`await worker.stop()`).
+ * The mailer on the backend's outbox (`Backend.mailOutbox()`) with its worker, or undefined when Graph is not
+ * configured. The caller starts the worker (`worker.start()`) and stops it on shutdown (`await worker.stop()`).
  */
 export async function openMailer(
   config: Pick<Config, 'graph' | 'raTeamEmails'>,
-  dataDir: string,
+  outbox: MailOutboxStore,
   logger: Logger,
   clock: Clock,
   overrides: MailerOverrides = {},
 ): Promise<RequestMailer | undefined> {
   const graph = config.graph;
   if (!graph) return undefined;
-  const outbox = await openMailOutbox(path.join(dataDir, 'outbox.json'), clock, overrides.newId);
   const sender = new GraphMailer({ graph, logger, networkClient: overrides.networkClient, timeoutMs: overrides.timeoutMs });
-  const worker = new MailOutboxWorker({ outbox, sender, clock, logger, schedule: overrides.schedule, random: overrides.random, retry: overrides.retry });
+  const worker = new MailOutboxWorker({
+    outbox,
+    sender,
+    clock,
+    logger,
+    schedule: overrides.schedule,
+    random: overrides.random,
+    retry: overrides.retry,
+    idlePollMs: outbox.shared ? sharedOutboxPollMs : undefined,
+  });
   if (config.raTeamEmails.size === 0) logger.warn({}, 'GRAPH_ settings are set but RA_TEAM_EMAILS is empty: no request will be emailed');
   return {
     outbox,

@@ -35,18 +35,66 @@ export interface OutboxMail extends NewMail {
   readonly finishedAt?: string | undefined;
 }
 
+/** A failed attempt, as `recordFailure` records it. */
+export interface MailFailure {
+  readonly attempts: number;
+  readonly refusals: number;
+  /** Without personal data. */
+  readonly error: string;
+  /** When to try again; undefined to give up. */
+  readonly retryAt: Date | undefined;
+  readonly at: Date;
+}
+
+/**
+ * Where emails wait to go, so mail accepted before a crash or restart is still sent after it: a lowdb file for one
+ * instance, or a table several instances share. `enqueue` resolves once the mail is stored; the worker claims each
+ * due mail, sends it and records the outcome. Once a mail is sent or given up on its body (which names the
+ * requester) is emptied: only the reference, address, subject and outcome are kept, until `pruneFinished`.
+ */
+export interface MailOutboxStore {
+  /** Other instances add and send mail in it too (a shared store): an idle worker looks at it every few seconds. */
+  readonly shared: boolean;
+  /** Adds a mail, due at once; resolves with it once it is written. */
+  enqueue(mail: NewMail): Promise<OutboxMail>;
+  /**
+   * The oldest pending mail due by `now`, claimed for this instance to send: on a shared store no other instance
+   * claims it until its lease runs out (then it may be sent again: at least once). Undefined when none is due.
+   */
+  claim(now: Date): Promise<OutboxMail | undefined>;
+  /** When the next pending mail is due (or its claim runs out), or undefined when nothing is pending. */
+  nextDueAt(): Promise<string | undefined>;
+  /** Every mail, oldest first. */
+  list(): Promise<OutboxMail[]>;
+  /** Records a claimed mail as sent on its `attempts`th attempt, and forgets its body. */
+  recordSent(id: string, attempts: number, at: Date): Promise<void>;
+  /**
+   * Records a failed attempt at a claimed mail: still pending, to be tried at `retryAt`, or given up on (its body
+   * forgotten) when `retryAt` is undefined.
+   */
+  recordFailure(id: string, failure: MailFailure): Promise<void>;
+  /** Removes sent and failed mails finished before `before`; returns how many. */
+  pruneFinished(before: Date): Promise<number>;
+  flush?(): Promise<void>;
+}
+
+/** A sent or given-up mail finished before `at` (ISO), when it may be pruned. */
+export function finishedBefore(mail: OutboxMail, at: string): boolean {
+  return mail.state !== 'pending' && (mail.finishedAt ?? mail.createdAt) < at;
+}
+
 /** The outbox file. */
 export interface OutboxData {
   mails: OutboxMail[];
 }
 
 /**
- * Emails waiting to go, in their own lowdb document (`outbox.json`), so mail accepted before a crash or restart
- * is still sent after it. `enqueue` resolves once the mail is on disk; sending is the worker's job.
- * Once a mail is sent or given up on its body (which names the requester) is emptied: only the reference,
- * address, subject and outcome are kept, until `pruneFinished` removes them.
+ * The outbox of one instance, in its own lowdb document (`outbox.json`). One process sends from it, one mail at a
+ * time, so a claim is simply the oldest due mail.
  */
-export class MailOutbox {
+export class MailOutbox implements MailOutboxStore {
+  readonly shared = false;
+
   constructor(
     private readonly document: LowdbDocument<OutboxData>,
     private readonly clock: Clock,
@@ -79,6 +127,10 @@ export class MailOutbox {
     return this.document.read((data) => data.mails.filter((m) => m.state === 'pending' && m.nextAttemptAt <= at));
   }
 
+  async claim(now: Date): Promise<OutboxMail | undefined> {
+    return (await this.due(now))[0];
+  }
+
   /** When the next pending mail is due, or undefined when nothing is pending. */
   nextDueAt(): Promise<string | undefined> {
     return this.document.read((data) =>
@@ -100,7 +152,7 @@ export class MailOutbox {
    * Records a failed attempt: still pending, to be tried at `retryAt`, or given up on (its body forgotten) when
    * `retryAt` is undefined.
    */
-  async recordFailure(id: string, failure: { readonly attempts: number; readonly refusals: number; readonly error: string; readonly retryAt: Date | undefined; readonly at: Date }): Promise<void> {
+  async recordFailure(id: string, failure: MailFailure): Promise<void> {
     const { attempts, refusals, error, retryAt, at } = failure;
     await this.update(id, (m) =>
       retryAt
@@ -134,10 +186,6 @@ export class MailOutbox {
       if (mail) data.mails[index] = change(mail);
     });
   }
-}
-
-function finishedBefore(mail: OutboxMail, at: string): boolean {
-  return mail.state !== 'pending' && (mail.finishedAt ?? mail.createdAt) < at;
 }
 
 /** Opens (creating if needed) the outbox file, `outbox.json` in the data folder. */
@@ -201,7 +249,7 @@ export interface RetryPolicy {
 export const defaultRetryPolicy: RetryPolicy = { baseDelayMs: 60_000, maxDelayMs: 3_600_000, jitter: 0.2, maxAttempts: 24, maxRefusals: 3 };
 
 export interface MailOutboxWorkerOptions {
-  readonly outbox: MailOutbox;
+  readonly outbox: MailOutboxStore;
   readonly sender: MailSender;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -211,16 +259,22 @@ export interface MailOutboxWorkerOptions {
   readonly retry?: Partial<RetryPolicy> | undefined;
   /** Days sent and failed mails stay in the outbox (without their bodies) before they are removed. */
   readonly keepFinishedDays?: number | undefined;
+  /**
+   * How long an idle worker waits before looking at the outbox again; by default only when mail falls due. On a
+   * shared store another instance may queue mail (and then die before sending it), so it looks every few seconds.
+   */
+  readonly idlePollMs?: number | undefined;
 }
 
 /**
- * Sends the outbox's due mails one at a time, then sleeps until the next one is due. A failure is retried with
+ * Claims the outbox's due mails and sends them one at a time, then sleeps until the next one is due (on a shared
+ * store, workers of several instances claim from it side by side, never the same mail). A failure is retried with
  * exponential backoff and jitter, honouring Retry-After; a mail that keeps failing is marked failed and logged at
  * error. Delivery is at least once: a crash between Graph accepting a mail and the outbox recording it sends it again.
  * Nothing personal is logged: only the mail's id, its request's reference, attempts and the reason.
  */
 export class MailOutboxWorker {
-  readonly #outbox: MailOutbox;
+  readonly #outbox: MailOutboxStore;
   readonly #sender: MailSender;
   readonly #clock: Clock;
   readonly #logger: Logger;
@@ -228,6 +282,7 @@ export class MailOutboxWorker {
   readonly #random: () => number;
   readonly #policy: RetryPolicy;
   readonly #keepFinishedMs: number;
+  readonly #idlePollMs: number | undefined;
   #started = false;
   #stopped = false;
   #again = false;
@@ -244,6 +299,7 @@ export class MailOutboxWorker {
     this.#random = options.random ?? Math.random;
     this.#policy = { ...defaultRetryPolicy, ...options.retry };
     this.#keepFinishedMs = (options.keepFinishedDays ?? 30) * 86_400_000;
+    this.#idlePollMs = options.idlePollMs;
   }
 
   /** Starts sending: at once whatever is due (mail left from before a restart included), then as mail falls due. */
@@ -300,9 +356,10 @@ export class MailOutboxWorker {
       }
       if (this.#stopped) return;
       if (this.#again) continue;
-      if (next !== undefined) {
+      if (next !== undefined || this.#idlePollMs !== undefined) {
         // Hourly at most, so a clock that jumps cannot leave mail waiting for long.
-        const wait = Math.min(Math.max(0, Date.parse(next) - this.#clock.now().getTime()), this.#policy.maxDelayMs);
+        const dueIn = next === undefined ? Number.POSITIVE_INFINITY : Math.max(0, Date.parse(next) - this.#clock.now().getTime());
+        const wait = Math.min(dueIn, this.#idlePollMs ?? Number.POSITIVE_INFINITY, this.#policy.maxDelayMs);
         this.#cancelTimer = this.#schedule(() => void this.kick(), wait);
       }
       return;
@@ -312,7 +369,7 @@ export class MailOutboxWorker {
   async #sendDue(): Promise<void> {
     for (;;) {
       if (this.#stopped) return;
-      const [mail] = await this.#outbox.due(this.#clock.now());
+      const mail = await this.#outbox.claim(this.#clock.now());
       if (!mail) return;
       await this.#attempt(mail);
     }

@@ -3,7 +3,6 @@ import { writeFile, mkdir } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Config } from '../config.js';
-import { openLowdbRequests, type LowdbRequests } from '../storage/lowdbRequests.js';
 import { AesGcmCipher, SealError, type FieldCipher } from './fieldCipher.js';
 
 /** Refuses to seal: production without REQUEST_KEY, where forms with identity-document numbers are refused. */
@@ -18,13 +17,12 @@ class NoKeyCipher implements FieldCipher {
 }
 
 /**
- * The request store and whether it can keep sensitive fields. Outside production, a missing REQUEST_KEY is replaced
- * by a development key kept in DATA_DIR (so fields are still encrypted at rest); in production they are refused.
+ * The cipher for sensitive request fields and whether it can seal. Outside production, a missing REQUEST_KEY is
+ * replaced by a development key kept in DATA_DIR (so fields are still encrypted at rest); in production they are refused.
  */
-export async function openRequestStore(config: Config): Promise<{ store: LowdbRequests; canSeal: boolean }> {
+export async function requestCipher(config: Config): Promise<{ cipher: FieldCipher; canSeal: boolean }> {
   const key = config.requestKey ?? (config.production ? undefined : await developmentKey(config.dataDir));
-  const cipher = key ? new AesGcmCipher(key) : new NoKeyCipher();
-  return { store: await openLowdbRequests(path.join(config.dataDir, 'requests.json'), cipher), canSeal: key !== undefined };
+  return key ? { cipher: new AesGcmCipher(key), canSeal: true } : { cipher: new NoKeyCipher(), canSeal: false };
 }
 
 async function developmentKey(dataDir: string): Promise<Buffer> {

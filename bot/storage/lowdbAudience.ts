@@ -22,18 +22,7 @@ export class LowdbAudience implements AudienceRepository {
     if (known && !changedBy(known, sighting, at)) return;
     await this.document.change((data) => {
       // Looked up again inside the write: another capture may have landed between the read and here.
-      const current = memberOf(data, sighting.userId);
-      define(data.members, sighting.userId, {
-        userId: sighting.userId,
-        aadObjectId: sighting.aadObjectId,
-        reference: asStored(sighting.reference),
-        optedOut: current?.optedOut ?? false,
-        organisation: sighting.organisation,
-        teamId: sighting.teamId,
-        roles: current?.roles ?? [],
-        firstSeen: current?.firstSeen ?? at,
-        lastSeen: at,
-      });
+      define(data.members, sighting.userId, capturedMember(memberOf(data, sighting.userId), sighting, at));
     });
   }
 
@@ -55,7 +44,7 @@ export class LowdbAudience implements AudienceRepository {
   }
 
   setRoles(userId: string, roles: readonly AudienceRole[]): Promise<boolean> {
-    const kept = audienceRoles.filter((r) => roles.includes(r));
+    const kept = keptRoles(roles);
     return this.update(userId, (member) => ({ ...member, roles: kept }));
   }
 
@@ -97,8 +86,28 @@ function memberOf(data: AudienceData, userId: string): AudienceMember | undefine
   return Object.hasOwn(data.members, userId) ? data.members[userId] : undefined;
 }
 
-/** Whether a sighting changes what is stored: where to send, who they are, where they work, or a new day. */
-function changedBy(member: AudienceMember, sighting: AudienceSighting, at: string): boolean {
+/** The member a sighting leaves stored: what it saw, with the settings (`optedOut`, roles, first seen) kept. */
+export function capturedMember(current: AudienceMember | undefined, sighting: AudienceSighting, at: string): AudienceMember {
+  return {
+    userId: sighting.userId,
+    aadObjectId: sighting.aadObjectId,
+    reference: asStored(sighting.reference),
+    optedOut: current?.optedOut ?? false,
+    organisation: sighting.organisation,
+    teamId: sighting.teamId,
+    roles: current?.roles ?? [],
+    firstSeen: current?.firstSeen ?? at,
+    lastSeen: at,
+  };
+}
+
+/** Known roles only, once each, in a fixed order. */
+export function keptRoles(roles: readonly AudienceRole[]): AudienceRole[] {
+  return audienceRoles.filter((r) => roles.includes(r));
+}
+
+/** Whether a sighting changes what is stored: where to send, who they are, where they work, or a new month. */
+export function changedBy(member: AudienceMember, sighting: AudienceSighting, at: string): boolean {
   return (
     member.aadObjectId !== sighting.aadObjectId ||
     member.organisation !== sighting.organisation ||
@@ -113,7 +122,8 @@ function asStored<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
-function selector(audience: Audience, isRaAgent: (aadObjectId: string | undefined) => boolean): (member: AudienceMember) => boolean {
+/** Whether a member (opted out or not) is in an audience. */
+export function selector(audience: Audience, isRaAgent: (aadObjectId: string | undefined) => boolean): (member: AudienceMember) => boolean {
   switch (audience.kind) {
     case 'everyone':
       return () => true;

@@ -2,6 +2,7 @@ import type { Actor, Desk, DeskRepository, NewRequest, RaRequest, RequestFilter,
 import { referenceFor } from '../../dialogs/requests.js';
 import type { FieldCipher } from '../requests/fieldCipher.js';
 import { define, LowdbDocument } from './lowdbDocument.js';
+import { matchesFilter, newestFirst, openRequest, purgeDue, purgedRequest, sealRequest } from './requestRecords.js';
 
 /** The requests file: the last reference handed out, and every request by reference (sensitive fields sealed). */
 export interface RequestsData {
@@ -51,22 +52,14 @@ export class LowdbRequests implements RequestRepository {
   }
 
   async purgeClosed(before: string, now: string): Promise<number> {
-    const due = (r: RaRequest) => !r.purgedAt && (r.status === 'completed' || r.status === 'rejected') && r.updatedAt < before;
+    const due = (r: RaRequest) => purgeDue(r, before);
     // Most days nothing is due: checking first saves rewriting the whole file at every start-up.
     if (!(await this.document.read((data) => Object.values(data.requests).some(due)))) return 0;
     return this.document.change((data) => {
       let purged = 0;
       for (const request of Object.values(data.requests)) {
         if (!due(request)) continue;
-        const { requesterConversation: _chat, draft: _draft, ...kept } = request;
-        define(data.requests, request.reference, {
-          ...kept,
-          fields: {},
-          sensitiveFields: [],
-          requester: { id: '', name: 'removed after the retention period' },
-          history: request.history.map(({ note: _note, by, ...entry }) => ({ ...entry, by: { id: '', name: by.name === request.requester.name ? 'requester' : 'RA team' } })),
-          purgedAt: now,
-        });
+        define(data.requests, request.reference, purgedRequest(request, now));
         purged++;
       }
       return purged;
@@ -83,15 +76,8 @@ export class LowdbRequests implements RequestRepository {
   list(filter: RequestFilter): Promise<RaRequest[]> {
     return this.document.read((data) =>
       Object.values(data.requests)
-        .filter(
-          (r) =>
-            (filter.teamId === undefined || r.teamId === filter.teamId) &&
-            (filter.requesterId === undefined || r.requester.id === filter.requesterId) &&
-            (filter.statuses === undefined || filter.statuses.includes(r.status)) &&
-            (filter.assigneeAadObjectId === undefined || r.assignee?.aadObjectId === filter.assigneeAadObjectId) &&
-            (filter.formId === undefined || r.formId === filter.formId),
-        )
-        .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.reference.localeCompare(a.reference))
+        .filter((r) => matchesFilter(r, filter))
+        .sort(newestFirst)
         .map((r) => this.opened(r)),
     );
   }
@@ -101,15 +87,11 @@ export class LowdbRequests implements RequestRepository {
   }
 
   private sealed(request: RaRequest): RaRequest {
-    return { ...request, fields: this.mapSensitive(request, (v) => this.cipher.seal(v)) };
+    return sealRequest(request, this.cipher);
   }
 
   private opened(request: RaRequest): RaRequest {
-    return { ...request, fields: this.mapSensitive(request, (v) => this.cipher.open(v)) };
-  }
-
-  private mapSensitive(request: RaRequest, map: (value: string) => string): Record<string, string> {
-    return Object.fromEntries(Object.entries(request.fields).map(([k, v]) => [k, request.sensitiveFields.includes(k) ? map(v) : v]));
+    return openRequest(request, this.cipher);
   }
 }
 
@@ -159,7 +141,8 @@ export class LowdbDesks implements DeskRepository {
 /** Opens (creating if needed) the desks file. */
 export async function openLowdbDesks(file: string): Promise<LowdbDesks> {
   return new LowdbDesks(await LowdbDocument.open<DesksData>(file, { desks: {} }, (d) => {
-    if (typeof (d as Partial<DesksData> | null)?.desks !== 'object') throw new Error('it is not a desks file: it needs "desks"');
+    const desks = (d as Partial<DesksData> | null)?.desks;
+    if (typeof desks !== 'object' || desks === null || Array.isArray(desks)) throw new Error('it is not a desks file: it needs "desks"');
     return d;
   }));
 }

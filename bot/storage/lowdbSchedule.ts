@@ -25,8 +25,8 @@ export class LowdbSchedule implements ScheduleRepository {
       // unknown job due before the horizon may be one that ran, and is refused. Callers only store jobs due in the
       // future (renewal stages still ahead, the day-before reminder) or a session's announcement, which runs when
       // first due; one never stored and later than the retention (30 days by default) is better not sent than sent twice.
-      if (!stored && data.prunedBefore !== undefined && Date.parse(job.dueAt) < Date.parse(data.prunedBefore)) return false;
-      define(data.jobs, job.id, { id: job.id, kind: job.kind, dueAt: job.dueAt, payload: { ...job.payload }, state: 'waiting' });
+      if (!stored && refusedAsPruned(job, data.prunedBefore)) return false;
+      define(data.jobs, job.id, waitingJob(job));
       return true;
     });
   }
@@ -36,7 +36,7 @@ export class LowdbSchedule implements ScheduleRepository {
     return this.document.read((data) =>
       Object.values(data.jobs)
         .filter((j) => j.state === 'waiting' && Date.parse(j.dueAt) <= at)
-        .sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt) || a.id.localeCompare(b.id)),
+        .sort(byDue),
     );
   }
 
@@ -44,7 +44,7 @@ export class LowdbSchedule implements ScheduleRepository {
     return this.document.read((data) =>
       Object.values(data.jobs)
         .filter((j) => j.state === 'waiting' && j.id.startsWith(idPrefix))
-        .sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt) || a.id.localeCompare(b.id)),
+        .sort(byDue),
     );
   }
 
@@ -80,8 +80,7 @@ export class LowdbSchedule implements ScheduleRepository {
   async prune(before: string): Promise<number> {
     const cutoff = Date.parse(before);
     if (Number.isNaN(cutoff)) throw new RangeError('prune needs an ISO time');
-    const old = (data: ScheduleData) =>
-      Object.values(data.jobs).filter((j) => j.state !== 'waiting' && Date.parse(j.dueAt) < cutoff && Date.parse(j.doneAt ?? j.dueAt) < cutoff);
+    const old = (data: ScheduleData) => Object.values(data.jobs).filter((j) => prunable(j, cutoff));
     // Nothing old is the common case (a daily check): no rewrite for it.
     if ((await this.document.read(old)).length === 0) return 0;
     return this.document.change((data) => {
@@ -102,6 +101,26 @@ export class LowdbSchedule implements ScheduleRepository {
   flush(): Promise<void> {
     return this.document.flush();
   }
+}
+
+/** A job as `put` stores it. */
+export function waitingJob(job: Omit<ScheduledJob, 'state' | 'doneAt'>): ScheduledJob {
+  return { id: job.id, kind: job.kind, dueAt: job.dueAt, payload: { ...job.payload }, state: 'waiting' };
+}
+
+/** Whether `put` refuses a job the store does not hold: it was due before the pruning horizon (see `put`). */
+export function refusedAsPruned(job: Pick<ScheduledJob, 'dueAt'>, prunedBefore: string | undefined): boolean {
+  return prunedBefore !== undefined && Date.parse(job.dueAt) < Date.parse(prunedBefore);
+}
+
+/** Whether `prune(cutoff)` removes a job: finished, and both due and finished before the cutoff (epoch ms). */
+export function prunable(job: ScheduledJob, cutoff: number): boolean {
+  return job.state !== 'waiting' && Date.parse(job.dueAt) < cutoff && Date.parse(job.doneAt ?? job.dueAt) < cutoff;
+}
+
+/** Earliest first, then by id, so jobs due together run in a stable order. */
+export function byDue(a: ScheduledJob, b: ScheduledJob): number {
+  return Date.parse(a.dueAt) - Date.parse(b.dueAt) || a.id.localeCompare(b.id);
 }
 
 function jobOf(data: ScheduleData, id: string): ScheduledJob | undefined {

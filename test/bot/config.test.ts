@@ -158,20 +158,23 @@ describe('configuration: the storage backend', () => {
     expect(loadConfig({}).storage).to.deep.equal({ kind: 'lowdb' });
   });
 
+  const key = Buffer.alloc(32, 7).toString('base64');
+
   it('when STORAGE=azure has a connection string, tables and the bot-state container take their defaults unless named', () => {
-    expect(loadConfig({ STORAGE: 'azure', AZURE_STORAGE_CONNECTION_STRING: account }).storage).to.deep.equal({
+    expect(loadConfig({ STORAGE: 'azure', AZURE_STORAGE_CONNECTION_STRING: account, REQUEST_KEY: key }).storage).to.deep.equal({
       kind: 'azure',
       connectionString: account,
       tablePrefix: 'smartcard',
       container: 'botstate',
     });
-    const named = loadConfig({ STORAGE: 'azure', AZURE_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true', AZURE_TABLE_PREFIX: 'dorset', AZURE_BLOB_CONTAINER: 'dorset-state' });
+    const named = loadConfig({ STORAGE: 'azure', AZURE_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true', REQUEST_KEY: key, AZURE_TABLE_PREFIX: 'dorset', AZURE_BLOB_CONTAINER: 'dorset-state' });
     expect(named.storage).to.include({ tablePrefix: 'dorset', container: 'dorset-state' });
   });
 
-  it('when STORAGE=azure has no connection string, start-up is refused saying what to set', () => {
+  it('when STORAGE=azure has no connection string or request key, start-up is refused saying what to set', () => {
     expect(problemsOf({ STORAGE: 'azure' })).to.deep.equal([
       "AZURE_STORAGE_CONNECTION_STRING is required when STORAGE=azure: the storage account's connection string (or UseDevelopmentStorage=true for Azurite)",
+      'REQUEST_KEY is required when STORAGE=azure: every instance must seal identity-document numbers with the same key',
     ]);
   });
 

@@ -5,6 +5,9 @@ import path from 'node:path';
 import { Memory } from 'lowdb';
 import type { QuestionLog } from '../../dialogs/ports.js';
 import { LowdbQuestionLog, openLowdbQuestionLog, type QuestionLogData } from '../../bot/storage/lowdbQuestionLog.js';
+import { openAzureQuestionLog } from '../../bot/storage/azure/questionLog.js';
+import { AzureTables } from '../../bot/storage/azure/tables.js';
+import { azurite, uniqueName } from '../support/azurite.js';
 
 /** The rules every QuestionLog keeps, run against each implementation. */
 function questionLogContract(name: string, make: (now: () => Date) => Promise<QuestionLog>): void {
@@ -52,6 +55,38 @@ const memory = (now: () => Date) =>
   Promise.resolve(LowdbQuestionLog.inMemory(180, now));
 
 questionLogContract('LowdbQuestionLog in memory', memory);
+questionLogContract('AzureQuestionLog on Azure Table storage (Azurite)', async (now) => openAzureQuestionLog(new AzureTables(await azurite(), uniqueName()), 180, now));
+
+describe('AzureQuestionLog shared by two instances', () => {
+  it('when both instances record at once, nothing is lost, and entries past the retention period go for both', async () => {
+    const connection = await azurite();
+    const prefix = uniqueName();
+    let clock = new Date('2026-11-21T10:00:00Z');
+    const now = () => clock;
+    const a = await openAzureQuestionLog(new AzureTables(connection, prefix), 180, now);
+    const b = await openAzureQuestionLog(new AzureTables(connection, prefix), 180, now);
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        i % 2 === 0
+          ? a.recordUnanswered({ question: 'claim mileage?', at: `2026-11-21T09:0${i}:00.000Z` })
+          : b.recordFeedback({ articleId: 'card-series', helpful: false, comment: `comment ${i}`, at: `2026-11-21T09:0${i}:00.000Z` }),
+      ),
+    );
+    const rows = await b.report();
+    expect(rows.map((r) => [r.kind, r.count])).to.deep.equal([
+      ['unhelpful', 5],
+      ['unanswered', 5],
+    ]);
+    expect(rows[0]?.details).to.deep.equal(['said "comment 9"', 'said "comment 7"', 'said "comment 5"', 'said "comment 3"', 'said "comment 1"']);
+    clock = new Date('2027-06-01T10:00:00Z');
+    await a.recordUnanswered({ question: 'next year', at: '2027-06-01T09:00:00.000Z' });
+    expect((await b.report()).map((r) => r.subject)).to.deep.equal(['next year']);
+    const table = await new AzureTables(connection, prefix).table('questionlog');
+    let stored = 0;
+    for await (const _ of table.listEntities()) stored++;
+    expect(stored).to.equal(1);
+  });
+});
 
 describe('LowdbQuestionLog on a file', () => {
   let dir: string;

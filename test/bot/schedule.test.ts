@@ -6,6 +6,10 @@ import { mock } from 'node:test';
 import { MemoryStorage } from 'botbuilder';
 import { Scheduler } from '../../bot/scheduler.js';
 import { memorySchedule, openLowdbSchedule, type LowdbSchedule } from '../../bot/storage/lowdbSchedule.js';
+import type { SchedulerStore } from '../../bot/scheduler.js';
+import { openAzureSchedule, type AzureSchedule } from '../../bot/storage/azure/schedule.js';
+import { AzureTables } from '../../bot/storage/azure/tables.js';
+import { azurite, uniqueName } from '../support/azurite.js';
 import type { ScheduledJob, ScheduleRepository } from '../../dialogs/outreach.js';
 import { Chat, memoryQuestionLog, readAll, testApp, testNow, type Reply } from '../support/chat.js';
 import { FakeClock } from '../support/clocks.js';
@@ -75,6 +79,68 @@ function scheduleContract(name: string, make: () => Promise<ScheduleRepository>)
 }
 
 scheduleContract('memorySchedule', () => Promise.resolve(memorySchedule()));
+scheduleContract('AzureSchedule on Azure Table storage (Azurite)', async () => openAzureSchedule(new AzureTables(await azurite(), uniqueName())));
+
+describe('AzureSchedule: several instances on one store', () => {
+  /** Repository objects on the same tables, each with its own connection, as bot processes have; `another` opens one more. */
+  async function twoInstances(): Promise<[AzureSchedule, AzureSchedule, () => Promise<AzureSchedule>]> {
+    const [connection, prefix] = [await azurite(), uniqueName()];
+    const another = () => openAzureSchedule(new AzureTables(connection, prefix));
+    return [await another(), await another(), another];
+  }
+
+  it('when both instances finish the same due jobs at once, each job is finished by exactly one of them', async () => {
+    const [a, b] = await twoInstances();
+    const ids = Array.from({ length: 20 }, (_, i) => `renewal:u${i}:2027-01-15:30`);
+    for (const id of ids) await a.put(job(id, '2026-12-16T09:00:00Z'));
+    const now = at('2026-12-16T09:00:30Z');
+    expect((await b.due(now)).map((j) => j.id)).to.have.members(ids);
+    const finished = await Promise.all(ids.flatMap((id) => [a.finish(id, 'done', now), b.finish(id, 'done', now)]));
+    for (let i = 0; i < ids.length; i++) expect([finished[2 * i], finished[2 * i + 1]], ids[i]).to.have.members([true, false]);
+    expect(await a.due(now)).to.deep.equal([]);
+    expect(await b.put(job(ids[0] ?? '', '2026-12-16T09:00:00Z'))).to.equal(false);
+  });
+
+  it('when one instance cancels by prefix while the other runs one of those jobs, the job ends once, either done or cancelled', async () => {
+    const [a, b] = await twoInstances();
+    for (const stage of ['90', '30', '7']) await a.put(job(`renewal:u1:2027-01-15:${stage}`, '2026-12-16T09:00:00Z'));
+    const [cancelled, done] = await Promise.all([a.cancelWaiting('renewal:u1:', at('2026-12-16T09:00:00Z')), b.finish('renewal:u1:2027-01-15:7', 'done', at('2026-12-16T09:00:00Z'))]);
+    expect(cancelled + (done ? 1 : 0)).to.equal(3);
+    expect((await a.get('renewal:u1:2027-01-15:7'))?.state).to.equal(done ? 'done' : 'cancelled');
+    expect(await b.waiting('renewal:u1:')).to.deep.equal([]);
+  });
+
+  it('when one instance prunes, the other refuses to store a pruned job again, and a new instance does too', async () => {
+    const [a, b, another] = await twoInstances();
+    await a.put(job('renewal:u1:2027-01-15:30', '2026-12-16T09:00:00Z'));
+    await b.finish('renewal:u1:2027-01-15:30', 'done', at('2026-12-16T09:00:30Z'));
+    const [pruned, prunedAlso] = await Promise.all([a.prune(at('2027-02-01T00:00:00Z')), b.prune(at('2027-02-01T00:00:00Z'))]);
+    expect(pruned + prunedAlso).to.equal(1);
+    expect(await b.get('renewal:u1:2027-01-15:30')).to.equal(undefined);
+    expect(await b.put(job('renewal:u1:2027-01-15:30', '2026-12-16T09:00:00Z'))).to.equal(false);
+    const restarted = await another();
+    expect(await restarted.put(job('renewal:u1:2027-01-15:30', '2026-12-16T09:00:00Z'))).to.equal(false);
+    expect(await restarted.put(job('renewal:u1:2027-03-15:30', '2027-02-13T09:00:00Z'))).to.equal(true);
+    expect(await b.due(at('2027-02-01T00:00:00Z'))).to.deep.equal([]);
+  });
+
+  it('when both instances put the same new job at once, it is stored once and is due once', async () => {
+    const [a, b] = await twoInstances();
+    const results = await Promise.all([a.put(job('session:s1:reminder', '2026-12-01T09:00:00Z', { n: 'a' })), b.put(job('session:s1:reminder', '2026-12-01T09:00:00Z', { n: 'b' }))]);
+    expect(results).to.deep.equal([true, true]);
+    expect((await a.due(at('2026-12-01T09:00:00Z'))).map((j) => j.id)).to.deep.equal(['session:s1:reminder']);
+  });
+
+  it('when ids hold characters a table key cannot, and prefixes end anywhere, waiting and cancelWaiting still match by prefix', async () => {
+    const [a] = await twoInstances();
+    for (const id of ['renewal:u/1:a', 'renewal:u/1~:b', 'renewal:u/1~~:c', 'renewal:u/2:a', 'renewal:ü#?:a', '__proto__']) await a.put(job(id, '2026-12-01T09:00:00Z'));
+    expect((await a.waiting('renewal:u/1')).map((j) => j.id).sort()).to.deep.equal(['renewal:u/1:a', 'renewal:u/1~:b', 'renewal:u/1~~:c']);
+    expect((await a.waiting('renewal:u/1~')).map((j) => j.id).sort()).to.deep.equal(['renewal:u/1~:b', 'renewal:u/1~~:c']);
+    expect((await a.waiting('renewal:ü')).map((j) => j.id)).to.deep.equal(['renewal:ü#?:a']);
+    expect(await a.cancelWaiting('renewal:u/', at('2026-11-01T00:00:00Z'))).to.equal(4);
+    expect((await a.waiting('')).map((j) => j.id).sort()).to.deep.equal(['__proto__', 'renewal:ü#?:a']);
+  });
+});
 
 describe('LowdbSchedule on a file', () => {
   let dir: string;
@@ -119,64 +185,73 @@ describe('LowdbSchedule on a file', () => {
   });
 });
 
-describe('LowdbSchedule.prune', () => {
-  let schedule: LowdbSchedule;
-  beforeEach(async () => {
-    schedule = memorySchedule();
-    // Finished and due long before 1 February 2027: these go.
-    await schedule.put(job('old-done', '2026-11-01T09:00:00Z'));
-    await schedule.finish('old-done', 'done', at('2026-11-01T09:00:10Z'));
-    await schedule.put(job('old-superseded', '2026-10-01T09:00:00Z'));
-    await schedule.finish('old-superseded', 'superseded', at('2026-11-01T09:00:10Z'));
-    await schedule.put(job('old-cancelled', '2026-12-01T09:00:00Z'));
-    await schedule.finish('old-cancelled', 'cancelled', at('2026-11-20T09:00:00Z'));
-    // These stay: waiting however overdue, finished recently, or cancelled with a due time still to come.
-    await schedule.put(job('waiting-overdue', '2026-06-01T09:00:00Z'));
-    await schedule.put(job('waiting-later', '2027-03-01T09:00:00Z'));
-    await schedule.put(job('recent-done', '2027-01-20T09:00:00Z'));
-    await schedule.finish('recent-done', 'done', at('2027-01-20T09:00:10Z'));
-    await schedule.put(job('done-late', '2026-12-01T09:00:00Z'));
-    await schedule.finish('done-late', 'done', at('2027-01-15T09:00:00Z'));
-    await schedule.put(job('cancelled-future', '2027-04-01T09:00:00Z'));
-    await schedule.finish('cancelled-future', 'cancelled', at('2026-11-20T09:00:00Z'));
-  });
+/** A schedule that can be pruned and read by id, as both stores are. */
+type PrunableSchedule = ScheduleRepository & Required<Pick<SchedulerStore, 'prune'>> & { get(id: string): Promise<ScheduledJob | undefined> };
 
-  const ids = ['old-done', 'old-superseded', 'old-cancelled', 'waiting-overdue', 'waiting-later', 'recent-done', 'done-late', 'cancelled-future'];
-  const present = async () => (await Promise.all(ids.map(async (id) => ((await schedule.get(id)) ? id : '')))).filter((id) => id !== '');
+/** The pruning rules, run against each store. */
+function pruneContract(name: string, make: () => Promise<PrunableSchedule>): void {
+  describe(name, () => {
+    let schedule: PrunableSchedule;
+    beforeEach(async () => {
+      schedule = await make();
+      // Finished and due long before 1 February 2027: these go.
+      await schedule.put(job('old-done', '2026-11-01T09:00:00Z'));
+      await schedule.finish('old-done', 'done', at('2026-11-01T09:00:10Z'));
+      await schedule.put(job('old-superseded', '2026-10-01T09:00:00Z'));
+      await schedule.finish('old-superseded', 'superseded', at('2026-11-01T09:00:10Z'));
+      await schedule.put(job('old-cancelled', '2026-12-01T09:00:00Z'));
+      await schedule.finish('old-cancelled', 'cancelled', at('2026-11-20T09:00:00Z'));
+      // These stay: waiting however overdue, finished recently, or cancelled with a due time still to come.
+      await schedule.put(job('waiting-overdue', '2026-06-01T09:00:00Z'));
+      await schedule.put(job('waiting-later', '2027-03-01T09:00:00Z'));
+      await schedule.put(job('recent-done', '2027-01-20T09:00:00Z'));
+      await schedule.finish('recent-done', 'done', at('2027-01-20T09:00:10Z'));
+      await schedule.put(job('done-late', '2026-12-01T09:00:00Z'));
+      await schedule.finish('done-late', 'done', at('2027-01-15T09:00:00Z'));
+      await schedule.put(job('cancelled-future', '2027-04-01T09:00:00Z'));
+      await schedule.finish('cancelled-future', 'cancelled', at('2026-11-20T09:00:00Z'));
+    });
 
-  it('when pruned, jobs finished and due before the time are removed; waiting, recent and still-to-come ones are kept', async () => {
-    expect(await schedule.prune(at('2027-01-01T00:00:00Z'))).to.equal(3);
-    expect(await present()).to.deep.equal(['waiting-overdue', 'waiting-later', 'recent-done', 'done-late', 'cancelled-future']);
-    expect((await schedule.due(at('2027-01-01T00:00:00Z'))).map((j) => j.id)).to.deep.equal(['waiting-overdue']);
-    expect(await schedule.prune(at('2027-01-01T00:00:00Z'))).to.equal(0);
-  });
+    const ids = ['old-done', 'old-superseded', 'old-cancelled', 'waiting-overdue', 'waiting-later', 'recent-done', 'done-late', 'cancelled-future'];
+    const present = async () => (await Promise.all(ids.map(async (id) => ((await schedule.get(id)) ? id : '')))).filter((id) => id !== '');
 
-  it('when a pruned job is put again with its past due time, it is refused and never due; a new one after the horizon is stored', async () => {
-    await schedule.prune(at('2027-01-01T00:00:00Z'));
-    for (const [id, due] of [['old-done', '2026-11-01T09:00:00Z'], ['old-superseded', '2026-10-01T09:00:00Z'], ['old-cancelled', '2026-12-01T09:00:00Z']] as const) {
-      expect(await schedule.put(job(id, due)), id).to.equal(false);
-    }
-    expect(await schedule.due(at('2027-01-01T00:00:00Z'))).to.deep.equal([{ ...job('waiting-overdue', '2026-06-01T09:00:00Z'), state: 'waiting' }]);
-    // A job still held is treated as before, whenever it was due.
-    expect(await schedule.put(job('done-late', '2026-12-01T09:00:00Z'))).to.equal(false);
-    expect(await schedule.put(job('waiting-overdue', '2026-06-02T09:00:00Z'))).to.equal(true);
-    // Ids are chosen so that one id means one time: a caller storing a time still to come cannot meet a pruned job.
-    expect(await schedule.put(job('new', '2027-01-01T00:00:00Z'))).to.equal(true);
-    expect(await schedule.put(job('new-but-long-overdue', '2026-12-31T23:59:59Z'))).to.equal(false);
-  });
+    it('when pruned, jobs finished and due before the time are removed; waiting, recent and still-to-come ones are kept', async () => {
+      expect(await schedule.prune(at('2027-01-01T00:00:00Z'))).to.equal(3);
+      expect(await present()).to.deep.equal(['waiting-overdue', 'waiting-later', 'recent-done', 'done-late', 'cancelled-future']);
+      expect((await schedule.due(at('2027-01-01T00:00:00Z'))).map((j) => j.id)).to.deep.equal(['waiting-overdue']);
+      expect(await schedule.prune(at('2027-01-01T00:00:00Z'))).to.equal(0);
+    });
 
-  it('when nothing is old enough, it writes nothing and leaves the horizon where it was', async () => {
-    expect(await schedule.prune(at('2026-06-01T00:00:00Z'))).to.equal(0);
-    expect(await schedule.put(job('unknown-old', '2026-01-01T09:00:00Z'))).to.equal(true);
-  });
+    it('when a pruned job is put again with its past due time, it is refused and never due; a new one after the horizon is stored', async () => {
+      await schedule.prune(at('2027-01-01T00:00:00Z'));
+      for (const [id, due] of [['old-done', '2026-11-01T09:00:00Z'], ['old-superseded', '2026-10-01T09:00:00Z'], ['old-cancelled', '2026-12-01T09:00:00Z']] as const) {
+        expect(await schedule.put(job(id, due)), id).to.equal(false);
+      }
+      expect(await schedule.due(at('2027-01-01T00:00:00Z'))).to.deep.equal([{ ...job('waiting-overdue', '2026-06-01T09:00:00Z'), state: 'waiting' }]);
+      // A job still held is treated as before, whenever it was due.
+      expect(await schedule.put(job('done-late', '2026-12-01T09:00:00Z'))).to.equal(false);
+      expect(await schedule.put(job('waiting-overdue', '2026-06-02T09:00:00Z'))).to.equal(true);
+      // Ids are chosen so that one id means one time: a caller storing a time still to come cannot meet a pruned job.
+      expect(await schedule.put(job('new', '2027-01-01T00:00:00Z'))).to.equal(true);
+      expect(await schedule.put(job('new-but-long-overdue', '2026-12-31T23:59:59Z'))).to.equal(false);
+    });
 
-  it('when asked to prune before something that is not a time, it refuses and removes nothing', async () => {
-    let problem = '';
-    await schedule.prune('soon').catch((e: unknown) => (problem = (e as Error).message));
-    expect(problem).to.include('ISO time');
-    expect(await present()).to.have.length(ids.length);
+    it('when nothing is old enough, it writes nothing and leaves the horizon where it was', async () => {
+      expect(await schedule.prune(at('2026-06-01T00:00:00Z'))).to.equal(0);
+      expect(await schedule.put(job('unknown-old', '2026-01-01T09:00:00Z'))).to.equal(true);
+    });
+
+    it('when asked to prune before something that is not a time, it refuses and removes nothing', async () => {
+      let problem = '';
+      await schedule.prune('soon').catch((e: unknown) => (problem = (e as Error).message));
+      expect(problem).to.include('ISO time');
+      expect(await present()).to.have.length(ids.length);
+    });
   });
-});
+}
+
+pruneContract('LowdbSchedule.prune', () => Promise.resolve(memorySchedule()));
+pruneContract('AzureSchedule.prune on Azure Table storage (Azurite)', async () => openAzureSchedule(new AzureTables(await azurite(), uniqueName())));
 
 describe('Scheduler', () => {
   let schedule: LowdbSchedule;

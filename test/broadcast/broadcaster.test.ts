@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import type { ConversationReference } from 'botbuilder';
 import { Broadcaster, type BroadcasterOptions } from '../../bot/broadcast/broadcaster.js';
 import { memoryBroadcasts, openLowdbBroadcasts, type BroadcastsData, type LowdbBroadcasts } from '../../bot/storage/lowdbBroadcasts.js';
-import type { BroadcastRepository } from '../../bot/broadcast/broadcastRepository.js';
+import type { BroadcastRepository, Claim } from '../../bot/broadcast/broadcastRepository.js';
 import { broadcastReportActivity } from '../../dialogs/broadcastActions.js';
 import type { BroadcastRequest } from '../../dialogs/outreach.js';
 import { cardToText } from '../../cards/flatten.js';
@@ -121,6 +121,51 @@ describe('the broadcaster: 429, retries and gone recipients', () => {
     const report = await store.report('announce:TS-429');
     expect(report?.counts.sent).to.equal(20);
     expect(report?.finished).to.equal(true);
+    await broadcaster.stop();
+  });
+
+  it('when a 429 pause outlasts the leases of claims a shared store gave, those go back to the queue unsent and are claimed afresh: no send starts on a lease about to run out', async () => {
+    const memory = memoryBroadcasts();
+    const leases = new Map<string, string>();
+    const lease = (claims: Claim[], now: string) =>
+      claims.map((c) => {
+        const leaseUntil = new Date(Date.parse(now) + 90 * second).toISOString();
+        leases.set(c.userId, leaseUntil);
+        return { ...c, leaseUntil };
+      });
+    // The in-memory store, with 90-second leases as a shared store gives.
+    const store: BroadcastRepository = {
+      queue: (request, at) => memory.queue(request, at),
+      claim: async (limit, now) => lease(await memory.claim(limit, now), now),
+      record: (outcomes, at) => memory.record(outcomes, at),
+      exchange: async (outcomes, limit, now) => {
+        const result = await memory.exchange(outcomes, limit, now);
+        return { ...result, claims: lease(result.claims, now) };
+      },
+      requeueInFlight: (at) => memory.requeueInFlight(at),
+      cancel: (id, at) => memory.cancel(id, at),
+      report: (id) => memory.report(id),
+      nextDueAt: () => memory.nextDueAt(),
+      reportCards: () => memory.reportCards(),
+      setReportCard: (id, card) => memory.setReportCard(id, card),
+      prune: (before) => memory.prune(before),
+    };
+    const started = new Map<string, number>();
+    const { time, notifier, broadcaster } = setup({
+      rate: 10,
+      store,
+      script: (call, index) => {
+        started.set(call.conversationId, Date.parse(leases.get(call.conversationId.replace('conv-', '')) ?? '') - call.at);
+        return index === 2 ? connectorError(429, '120') : undefined;
+      },
+    });
+    broadcaster.start();
+    await broadcaster.queue(announcement('announce:TS-LEASE', people(20)));
+    await time.until(() => notifier.calls.filter((c) => c.ok).length === 20);
+    expect([...notifier.delivered().values()].every((n) => n === 1)).to.equal(true);
+    expect(Math.min(...started.values()), 'lease left when each send started').to.be.at.least(60 * second);
+    await time.advance(second);
+    expect((await memory.report('announce:TS-LEASE'))?.counts).to.include({ sent: 20, sending: 0 });
     await broadcaster.stop();
   });
 

@@ -47,6 +47,11 @@ export interface ConnectorStandIn {
   readonly throttledAt: readonly number[];
   /** Requests answered with an injected failure. */
   readonly failed: number;
+  /**
+   * Resolves once the accepted requests satisfy `done` (checked as each arrives), for sends made by another process
+   * on its own clock; rejects after `withinMs`, with what had arrived.
+   */
+  until(done: (received: readonly ConnectorRequest[]) => boolean, withinMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -61,6 +66,7 @@ export async function startConnector(options: ConnectorStandInOptions = {}): Pro
   const throttledAt: number[] = [];
   let failed = 0;
   let ids = 0;
+  const waiters = new Set<() => void>();
 
   const answer = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     const text = JSON.stringify(body);
@@ -106,6 +112,7 @@ export async function startConnector(options: ConnectorStandInOptions = {}): Pro
       }
       const activityId = method === 'PUT' ? match[2] : undefined;
       received.push({ method, path, conversationId, activityId, body, at: now });
+      for (const check of waiters) check();
       answer(res, method === 'PUT' ? 200 : 201, { id: activityId ?? `activity-${++ids}` });
     });
   });
@@ -124,6 +131,21 @@ export async function startConnector(options: ConnectorStandInOptions = {}): Pro
     get failed() {
       return failed;
     },
+    until: (done, withinMs) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`not received within ${withinMs} ms; received ${received.length}: ${received.slice(-5).map((r) => `${r.method} ${r.path}`).join(', ')}`));
+        }, withinMs);
+        const check = () => {
+          if (!done(received)) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve();
+        };
+        waiters.add(check);
+        check();
+      }),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -6,6 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { AesGcmCipher, SealError } from '../../../bot/requests/fieldCipher.js';
 import { memoryRequests, openLowdbRequests } from '../../../bot/storage/lowdbRequests.js';
 import type { NewRequest, RequestRepository } from '../../../dialogs/requests.js';
+import { openAzureRequests } from '../../../bot/storage/azure/requests.js';
+import { AzureTables, RecordTooLargeError, readRecord } from '../../../bot/storage/azure/tables.js';
+import { azurite, uniqueName } from '../../support/azurite.js';
 
 const key = randomBytes(32);
 const cipher = new AesGcmCipher(key);
@@ -98,6 +101,94 @@ function requestContract(name: string, make: () => Promise<RequestRepository>): 
 }
 
 requestContract('in memory', async () => memoryRequests(cipher));
+requestContract('on Azure Table storage (Azurite)', async () => openAzureRequests(new AzureTables(await azurite(), uniqueName()), cipher));
+
+describe('requests on Azure Table storage shared by two instances', () => {
+  // Two repository objects on the same tables, as two bot instances would have.
+  async function twoInstances(key = cipher): Promise<{ tables: AzureTables; a: RequestRepository; b: RequestRepository }> {
+    const prefix = uniqueName();
+    const connection = await azurite();
+    const tables = new AzureTables(connection, prefix);
+    return { tables, a: await openAzureRequests(tables, key), b: await openAzureRequests(new AzureTables(connection, prefix), key) };
+  }
+
+  it('when both instances file 20 requests at once, the references are 20 distinct consecutive ones and every request reads back', async () => {
+    const { a, b } = await twoInstances();
+    const filed = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).file(draft({ fields: { what: `case ${i}`, passportNumber: `P${i}` } }))));
+    const references = filed.map((r) => r.reference).sort();
+    expect(references).to.deep.equal(Array.from({ length: 20 }, (_, i) => `RA-${String(i + 1).padStart(6, '0')}`));
+    const listed = await b.list({});
+    expect(listed).to.have.length(20);
+    for (const request of filed) expect((await a.get(request.reference))?.fields).to.deep.equal(request.fields);
+    expect((await a.file(draft())).reference).to.equal('RA-000021');
+  });
+
+  it('when two RA team members on different instances act on the same version at once, one change is applied and the other is told it conflicts', async () => {
+    const { a, b } = await twoInstances();
+    const filed = await a.file(draft());
+    const outcomes = await Promise.all([
+      a.update(filed.reference, 1, (r) => ({ ...r, status: 'assigned', assignee: { id: 'ra-1', name: 'Robin RA' } })),
+      b.update(filed.reference, 1, (r) => ({ ...r, status: 'rejected' })),
+    ]);
+    const applied = outcomes.filter((o) => typeof o === 'object');
+    expect(applied).to.have.length(1);
+    expect(outcomes.filter((o) => o === 'conflict')).to.have.length(1);
+    const read = await b.get(filed.reference);
+    expect(read).to.include({ version: 2, status: typeof applied[0] === 'object' ? applied[0].status : '' });
+  });
+
+  it('when the desk card is recorded on one instance while the request changes on the other, neither is lost', async () => {
+    const { a, b } = await twoInstances();
+    const filed = await a.file(draft());
+    const deskCard = { reference: { conversation: { id: '19:desk', isGroup: true, conversationType: 'channel', name: '' } }, activityId: 'a-1' };
+    const [assigned] = await Promise.all([
+      b.update(filed.reference, 1, (r) => ({ ...r, status: 'assigned', assignee: { id: 'ra-1', aadObjectId: 'aad-ra', name: 'Robin RA' } })),
+      a.setDeskCard(filed.reference, deskCard),
+    ]);
+    expect(assigned).to.include({ status: 'assigned', version: 2 });
+    const read = await a.get(filed.reference);
+    expect(read).to.include({ status: 'assigned', version: 2 });
+    expect(read?.deskCard?.activityId).to.equal('a-1');
+    expect((await b.list({ assigneeAadObjectId: 'aad-ra' })).map((r) => r.reference)).to.deep.equal([filed.reference]);
+  });
+
+  it('when a request is filed, its identity-document number is sealed in the table, and a restarted instance carries on the references', async () => {
+    const { tables, a } = await twoInstances();
+    const filed = await a.file(draft());
+    const stored = await readRecord<{ fields: Record<string, string>; requester: { name: string } }>(await tables.table('requests'), 'requests', filed.reference);
+    expect(stored?.value.requester.name).to.equal('Sam Requester');
+    expect(stored?.value.fields['passportNumber']).to.match(/^v1:/);
+    expect(JSON.stringify(stored)).not.to.include('123456789');
+    const restarted = await openAzureRequests(tables, cipher);
+    expect((await restarted.file(draft())).reference).to.equal('RA-000002');
+  });
+
+  it('when the table is read with another key, a sealed field fails loudly rather than returning something else', async () => {
+    const { tables, a } = await twoInstances();
+    await a.file(draft());
+    const wrong = await openAzureRequests(tables, new AesGcmCipher(randomBytes(32)));
+    let error: unknown;
+    await wrong.get('RA-000001').catch((e: unknown) => (error = e));
+    expect(error).to.be.instanceOf(SealError);
+  });
+
+  it('when the reference counter record is lost, references carry on after the highest filed rather than being reused', async () => {
+    const { tables, a } = await twoInstances();
+    await a.file(draft());
+    await a.file(draft());
+    await (await tables.table('requests')).deleteEntity('requests', 'counter');
+    expect((await a.file(draft())).reference).to.equal('RA-000003');
+  });
+
+  it('when a request is too large for one table entity, filing is refused clearly and no reference is used up', async () => {
+    const { a } = await twoInstances();
+    let error: unknown;
+    await a.file(draft({ fields: { what: 'x'.repeat(1_000_000) } })).catch((e: unknown) => (error = e));
+    expect(error).to.be.instanceOf(RecordTooLargeError);
+    expect((await a.file(draft())).reference).to.equal('RA-000001');
+    expect(await a.get('counter')).to.equal(undefined);
+  });
+});
 
 describe('requests on disk', () => {
   let dir: string;

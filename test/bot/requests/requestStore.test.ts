@@ -5,8 +5,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../../bot/config.js';
 import { SealError } from '../../../bot/requests/fieldCipher.js';
-import { openRequestStore } from '../../../bot/requests/requestStore.js';
+import { openBackend } from '../../../bot/storage/backend.js';
+import type { Config } from '../../../bot/config.js';
 import type { NewRequest } from '../../../dialogs/requests.js';
+
+/** The requests store as the app opens it. */
+async function openRequestStore(config: Config) {
+  return (await openBackend(config, { now: () => new Date() })).requests();
+}
 
 const request: NewRequest = {
   formId: 'id-checks',

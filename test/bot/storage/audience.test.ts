@@ -5,6 +5,9 @@ import path from 'node:path';
 import { CopyingMemory } from '../../../bot/storage/lowdbDocument.js';
 import { memoryAudience, openLowdbAudience, type AudienceData } from '../../../bot/storage/lowdbAudience.js';
 import type { AudienceRepository, AudienceSighting } from '../../../dialogs/outreach.js';
+import { openAzureAudience } from '../../../bot/storage/azure/audience.js';
+import { AzureTables, type TableClient } from '../../../bot/storage/azure/tables.js';
+import { azurite, uniqueName } from '../../support/azurite.js';
 
 const day1 = '2026-11-21T09:30:00.000Z';
 const day1Later = '2026-11-21T17:45:00.000Z';
@@ -138,6 +141,7 @@ function audienceContract(name: string, make: () => Promise<AudienceRepository>)
 }
 
 audienceContract('memoryAudience', () => Promise.resolve(memoryAudience()));
+audienceContract('AzureAudience on Azure Table storage (Azurite)', async () => openAzureAudience(new AzureTables(await azurite(), uniqueName())));
 
 describe('LowdbAudience on a file', () => {
   let dir: string;
@@ -208,5 +212,88 @@ describe('LowdbAudience writes', () => {
     expect(await repo.setOptedOut('u1', false)).to.equal(true);
     expect(await repo.setRoles('u1', [])).to.equal(true);
     expect(adapter.writes).to.equal(1);
+  });
+});
+
+/** Tables whose clients count the writes that reach the service, so a test can tell a capture wrote nothing. */
+class CountingTables extends AzureTables {
+  writes = 0;
+
+  override async table(name: string): Promise<TableClient> {
+    const client = await super.table(name);
+    const writing = new Set<PropertyKey>(['createEntity', 'updateEntity', 'upsertEntity', 'deleteEntity', 'submitTransaction']);
+    return new Proxy(client, {
+      get: (target, property, receiver) => {
+        const value = Reflect.get(target, property, receiver) as unknown;
+        if (!writing.has(property) || typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          this.writes++;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+  }
+}
+
+describe('AzureAudience writes, and several instances on one store', () => {
+  async function counted(): Promise<{ repo: AudienceRepository; tables: CountingTables }> {
+    const tables = new CountingTables(await azurite(), uniqueName());
+    return { repo: await openAzureAudience(tables), tables };
+  }
+
+  it('when the same person writes again the same day, or within the month, from the same chat, nothing is written; a month later, once', async () => {
+    const { repo, tables } = await counted();
+    await repo.capture(sighting('u1', { organisation: 'FA001', teamId: 'dorset' }), day1);
+    expect(tables.writes).to.equal(1);
+    for (const when of [day1Later, day2, '2026-12-20T09:00:00.000Z']) await repo.capture(sighting('u1', { organisation: 'FA001', teamId: 'dorset' }), when);
+    expect(tables.writes).to.equal(1);
+    expect((await repo.get('u1'))?.lastSeen).to.equal(day1);
+    await repo.capture(sighting('u1', { organisation: 'FA001', teamId: 'dorset' }), monthLater);
+    await repo.capture(sighting('u1', { organisation: 'FA001', teamId: 'dorset' }), monthLater);
+    expect(tables.writes).to.equal(2);
+    expect((await repo.get('u1'))?.lastSeen).to.equal(monthLater);
+  });
+
+  it('when a reference carries an undefined field, or a setting is saved unchanged, nothing is written', async () => {
+    const { repo, tables } = await counted();
+    const withUndefined = sighting('u1');
+    await repo.capture({ ...withUndefined, reference: { ...withUndefined.reference, locale: undefined } }, day1);
+    await repo.capture({ ...withUndefined, reference: { ...withUndefined.reference, locale: undefined } }, day1);
+    expect(await repo.setOptedOut('u1', false)).to.equal(true);
+    expect(await repo.setRoles('u1', [])).to.equal(true);
+    expect(tables.writes).to.equal(1);
+  });
+
+  it('when two instances capture, opt out and set roles for the same people at once, no change is lost', async () => {
+    const [connection, prefix] = [await azurite(), uniqueName()];
+    const [a, b] = [await openAzureAudience(new AzureTables(connection, prefix)), await openAzureAudience(new AzureTables(connection, prefix))];
+    const ids = Array.from({ length: 6 }, (_, i) => `u${i}`);
+    await Promise.all(ids.flatMap((id) => [a.capture(sighting(id, { organisation: 'FA001' }), day1), b.capture(sighting(id, { organisation: 'FA001' }), day1Later)]));
+    expect(await b.count()).to.equal(6);
+    await Promise.all(
+      ids.flatMap((id) => [
+        a.setOptedOut(id, true),
+        b.setRoles(id, ['ra-agent']),
+        a.capture(sighting(id, { organisation: 'Y90001', teamId: 'dorset' }), day2),
+      ]),
+    );
+    for (const id of ids) {
+      const member = await b.get(id);
+      expect(member, id).to.deep.include({ optedOut: true, organisation: 'Y90001', teamId: 'dorset', lastSeen: day2 });
+      expect([day1, day1Later]).to.include(member?.firstSeen);
+      expect(member?.roles).to.deep.equal(['ra-agent']);
+    }
+    expect(await a.select({ kind: 'everyone' }, never)).to.deep.equal([]);
+    await b.setOptedOut('u3', false);
+    expect((await a.select({ kind: 'ods', codes: ['y90001'] }, never)).map((m) => m.userId)).to.deep.equal(['u3']);
+  });
+
+  it('when an announcement is for more ODS codes than one query can name, everyone at any of them is still chosen', async () => {
+    const { repo } = await counted();
+    const codes = Array.from({ length: 25 }, (_, i) => `FA${String(i).padStart(3, '0')}`);
+    for (const [i, code] of codes.entries()) await repo.capture(sighting(`u${i}`, { organisation: code.toLowerCase() }), day1);
+    await repo.capture(sighting('elsewhere', { organisation: 'Y90001' }), day1);
+    const picked = await repo.select({ kind: 'ods', codes: [...codes, " fa024 "] }, never);
+    expect(picked.map((m) => m.userId).sort()).to.deep.equal(codes.map((_, i) => `u${i}`).sort());
   });
 });

@@ -1,8 +1,12 @@
+import { RestError } from '@azure/data-tables';
 import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { memoryDirectory, openLowdbDirectory } from '../../../bot/storage/lowdbDirectory.js';
+import { DirectoryWriteError, openAzureDirectory, type AzureDirectoryOptions } from '../../../bot/storage/azure/directory.js';
+import { AzureTables, type TableClient } from '../../../bot/storage/azure/tables.js';
+import { azurite, uniqueName } from '../../support/azurite.js';
 import type { Contact, ContactRepository, Organisation, OrganisationRepository } from '../../../knowledge/organisations.js';
 import { organisation } from '../../support/directory.js';
 
@@ -222,6 +226,8 @@ organisationRepositoryContract('LowdbOrganisations in memory', () => Promise.res
 organisationRepositoryContract('LowdbOrganisations on organisations.json', async () => (await openLowdbDirectory(freshDataDir())).organisations);
 contactRepositoryContract('LowdbContacts in memory', () => Promise.resolve(memoryDirectory().contacts));
 contactRepositoryContract('LowdbContacts on contacts.json', async () => (await openLowdbDirectory(freshDataDir())).contacts);
+organisationRepositoryContract('AzureOrganisations on Azure Table storage (Azurite)', async () => (await openAzureDirectory(new AzureTables(await azurite(), uniqueName()))).organisations);
+contactRepositoryContract('AzureContacts on Azure Table storage (Azurite)', async () => (await openAzureDirectory(new AzureTables(await azurite(), uniqueName()))).contacts);
 
 describe('lowdb directory on files', () => {
   it('when the directory is reopened (the bot restarts), organisations, contacts and search are as they were', async () => {
@@ -308,5 +314,223 @@ describe('lowdb directory on files', () => {
       (reason: unknown) => reason,
     );
     expect(error).to.be.instanceOf(Error).with.property('message').that.includes('contacts.json is not a directory file');
+  });
+});
+
+/**
+ * Tables whose clients fail one transaction on demand, as a store that errs in the middle of an import would:
+ * `refuse` answers 400 without writing (once the transactions before it have landed, and `meanwhile` has run),
+ * `loseAnswer` writes and then fails as if the answer never came back. `refuseUpsert` refuses one single upsert.
+ */
+class FaultyTables extends AzureTables {
+  transactions = 0;
+  fault: { readonly at: number; readonly kind: 'refuse' | 'loseAnswer'; readonly meanwhile?: () => Promise<void> } | undefined;
+  upserts = 0;
+  refuseUpsert: number | undefined;
+  private readonly inFlight: Promise<unknown>[] = [];
+
+  override async table(name: string): Promise<TableClient> {
+    const client = await super.table(name);
+    return new Proxy(client, {
+      get: (target, property, receiver) => {
+        if (property === 'upsertEntity') {
+          return (...args: Parameters<TableClient['upsertEntity']>) => {
+            if (++this.upserts === this.refuseUpsert) return Promise.reject(new RestError('the request was refused', { statusCode: 400 }));
+            return target.upsertEntity(...args);
+          };
+        }
+        if (property !== 'submitTransaction') return Reflect.get(target, property, receiver) as unknown;
+        return async (...args: Parameters<TableClient['submitTransaction']>) => {
+          const n = ++this.transactions;
+          const fault = this.fault?.at === n ? this.fault : undefined;
+          if (fault?.kind === 'refuse') {
+            await Promise.allSettled(this.inFlight);
+            await fault.meanwhile?.();
+            throw new RestError('the request was refused', { statusCode: 400 });
+          }
+          const sent = target.submitTransaction(...args);
+          this.inFlight.push(sent);
+          const response = await sent;
+          if (fault?.kind === 'loseAnswer') throw new RestError('socket hang up', { code: 'ECONNRESET' });
+          return response;
+        };
+      },
+    });
+  }
+}
+
+/** `count` pharmacies with codes spread over eight partitions, as a real extract's are (FA001, FB002...). */
+function country(count: number, name = 'PHARMACY', updatedAt = importedAt): Organisation[] {
+  return Array.from({ length: count }, (_, i) => {
+    const code = `F${String.fromCharCode(65 + (i % 8))}${String(i).padStart(4, '0')}`;
+    return { ...organisation(code, `${name} ${i}`, 'POOLE', 'BH15 1AA'), updatedAt };
+  });
+}
+
+describe('Azure directory on one store shared by several instances', () => {
+  /** Two repository objects on the same tables, each with its own connection, as two bot processes have. */
+  async function twoInstances(options: AzureDirectoryOptions = {}) {
+    const [connection, prefix] = [await azurite(), uniqueName()];
+    return [await openAzureDirectory(new AzureTables(connection, prefix), options), await openAzureDirectory(new AzureTables(connection, prefix), options)] as const;
+  }
+
+  it("when another instance imports organisations, this one's search finds them once its few seconds of trust are up, and count and get at once", async () => {
+    let now = 1_000_000;
+    const [bot, importer] = await twoInstances({ now: () => now, recheckMs: 5000 });
+    await bot.organisations.putAll([boots]);
+    expect(await bot.organisations.search('downland', 5)).to.deep.equal([]);
+
+    await importer.organisations.putAll([downland, { ...boots, name: 'BOOTS THE CHEMIST' }]);
+
+    // Looked up by code and counted, the store answers at once; the search index is trusted for a few seconds.
+    expect(await bot.organisations.get('Y90003')).to.deep.equal(downland);
+    expect(await bot.organisations.search('downland', 5)).to.deep.equal([]);
+    now += 5000;
+    expect(codes(await bot.organisations.search('downland', 5))).to.deep.equal(['Y90003']);
+    expect(codes(await bot.organisations.search('boots the chemist', 5))[0]).to.equal('FA001');
+    expect(await bot.organisations.count()).to.equal(2);
+    expect(await importer.organisations.count()).to.equal(2);
+  });
+
+  it('when two instances import at the same time, every organisation of both is stored and both searches find them all', async () => {
+    const [a, b] = await twoInstances({ recheckMs: 0 });
+    await Promise.all([a.organisations.putAll(country(450, 'ALPHA')), b.organisations.putAll(country(450, 'BETA').map((o) => ({ ...o, code: `Y${o.code}` })))]);
+    expect(await a.organisations.count()).to.equal(900);
+    const seventeenth = country(18)[17]?.code ?? '';
+    expect(codes(await a.organisations.search('beta 17', 3))).to.include(`Y${seventeenth}`);
+    expect(codes(await b.organisations.search('alpha 17', 3))).to.include(seventeenth);
+  });
+
+  it('when many codes are asked for in one call on another instance, every code held comes back, as the store holds it now', async () => {
+    const [importer, checker] = await twoInstances();
+    const all = country(2500);
+    await importer.organisations.putAll(all);
+    // Fewer codes are read by partition and by point reads; thousands, as the whole directory.
+    for (const wanted of [all.slice(0, 600), all]) {
+      const found = await checker.organisations.getMany([...wanted.map((o) => o.code), 'QQ9999']);
+      expect(found.size).to.equal(wanted.length);
+      expect(found.get(all[577]?.code ?? '')).to.deep.equal(all[577]);
+    }
+    const renamed = { ...(all[577] as Organisation), name: 'RENAMED BY THE IMPORTER' };
+    await importer.organisations.putAll([renamed]);
+    expect((await checker.organisations.getMany(all.map((o) => o.code))).get(renamed.code)).to.deep.equal(renamed);
+  });
+
+  it('when a transaction fails part way through an import, what it wrote is undone (old records as they were, new ones gone) except what another instance wrote since', async () => {
+    const [connection, prefix] = [await azurite(), uniqueName()];
+    const tables = new FaultyTables(connection, prefix);
+    const { organisations } = await openAzureDirectory(tables);
+    const other = (await openAzureDirectory(new AzureTables(connection, prefix))).organisations;
+    const watching = (await openAzureDirectory(new AzureTables(connection, prefix), { recheckMs: 0 })).organisations;
+    const before = country(120, 'OLD');
+    await organisations.putAll(before);
+    expect(codes(await organisations.search('old 42', 1))).to.deep.equal([before[42]?.code]);
+    expect(codes(await watching.search('old 42', 1))).to.deep.equal([before[42]?.code]);
+
+    const renamed = country(120, 'NEW', '2026-04-01T00:00:00.000Z');
+    const added = country(240, 'NEW', '2026-04-01T00:00:00.000Z').slice(120);
+    const first = before[0] as Organisation;
+    const changedMeanwhile = { ...first, name: 'CHANGED MEANWHILE' };
+    tables.transactions = 0;
+    let seenMeanwhile: Organisation[] = [];
+    tables.fault = {
+      at: 5,
+      kind: 'refuse',
+      meanwhile: async () => {
+        await other.putAll([changedMeanwhile]);
+        // The other change tells this instance to read what changed, which includes the import so far.
+        seenMeanwhile = await watching.search('new', 300);
+      },
+    };
+    const error = await organisations.putAll([...renamed, ...added]).then(() => undefined, (reason: unknown) => reason);
+
+    expect(error).to.be.instanceOf(DirectoryWriteError).with.property('message').that.includes('the directory was not changed');
+    expect(tables.transactions).to.be.greaterThan(5);
+    expect(await organisations.count()).to.equal(120);
+    const expected = new Map(before.map((o) => [o.code, o]));
+    expected.set(first.code, changedMeanwhile);
+    expect(await organisations.getMany(renamed.map((o) => o.code))).to.deep.equal(expected);
+    expect((await organisations.getMany(added.map((o) => o.code))).size).to.equal(0);
+    expect(codes(await organisations.search('old 42', 1))).to.deep.equal([before[42]?.code]);
+    expect(await organisations.search('new 200', 5)).to.deep.equal([]);
+    expect(seenMeanwhile.filter((o) => o.name.startsWith('NEW ')).length).to.be.greaterThan(0);
+    expect((await watching.search('new', 300)).filter((o) => o.name.startsWith('NEW '))).to.deep.equal([]);
+    expect(await watching.count()).to.equal(120);
+    expect((await watching.search('changed meanwhile', 1))[0]).to.deep.equal(changedMeanwhile);
+  });
+
+  it('when the answer to a transaction is lost after it was applied, that part is undone too, and another instance never keeps what was undone', async () => {
+    const [connection, prefix] = [await azurite(), uniqueName()];
+    const tables = new FaultyTables(connection, prefix);
+    const { organisations } = await openAzureDirectory(tables);
+    const other = (await openAzureDirectory(new AzureTables(connection, prefix), { recheckMs: 0 })).organisations;
+    await organisations.putAll([boots, downland]);
+    expect(await other.count()).to.equal(2);
+
+    tables.transactions = 0;
+    tables.fault = { at: 1, kind: 'loseAnswer' };
+    const error = await organisations.putAll([{ ...boots, name: 'LOST BOOTS' }, harbourView]).then(() => undefined, (reason: unknown) => reason);
+
+    expect(error).to.be.instanceOf(DirectoryWriteError);
+    expect(await organisations.get('FA001')).to.deep.equal(boots);
+    expect(await organisations.get('Y90001')).to.equal(undefined);
+    expect(await other.count()).to.equal(2);
+    expect(codes(await other.search('harbour view', 5))).to.deep.equal([]);
+    expect(codes(await other.search('boots', 5))).to.include('FA001');
+    expect(await other.search('lost boots', 5)).to.satisfy((found: Organisation[]) => found.every((o) => o.name !== 'LOST BOOTS'));
+  });
+
+  it('when an organisation is too large to store or its code cannot be a key, nothing of the list is written', async () => {
+    const { organisations } = await openAzureDirectory(new AzureTables(await azurite(), uniqueName()));
+    const huge = { ...harbourView, address: ['X'.repeat(1_000_000)] };
+    const error = await organisations.putAll([boots, huge]).then(() => undefined, (reason: unknown) => reason);
+    expect(error).to.be.instanceOf(Error);
+    const longCode = await organisations.putAll([boots, organisation('Y'.repeat(2000), 'LONG', 'POOLE', 'BH15 1AA')]).then(() => undefined, (reason: unknown) => reason);
+    expect(longCode).to.be.instanceOf(RangeError);
+    expect(await organisations.count()).to.equal(0);
+    expect(await organisations.get('Y'.repeat(2000))).to.equal(undefined);
+  });
+
+  it('when two instances change contacts of one organisation at once, nothing is lost, and each is found by id from either', async () => {
+    const [a, b] = await twoInstances();
+    const people = Array.from({ length: 20 }, (_, i) => contact(`c-${i}`, 'FA001', `Person ${i}`));
+    await Promise.all(people.map((c, i) => (i % 2 === 0 ? a : b).contacts.putAll([c])));
+    expect(await a.contacts.forOrganisation('FA001')).to.have.deep.members(people);
+    expect(await b.contacts.get('c-7')).to.deep.equal(people[7]);
+    const removed = await Promise.all([a.contacts.remove('c-3'), b.contacts.remove('c-3'), b.contacts.remove('c-4')]);
+    expect(removed.filter(Boolean)).to.have.length(2);
+    expect((await b.contacts.forOrganisation('FA001')).map((c) => c.id)).to.have.members(people.map((c) => c.id).filter((id) => id !== 'c-3' && id !== 'c-4'));
+  });
+
+  it('when one contact of several cannot be written, the others are put back as they were and new ones are gone', async () => {
+    const tables = new FaultyTables(await azurite(), uniqueName());
+    const { contacts } = await openAzureDirectory(tables);
+    const alex = contact('c-alex', 'FA001', 'Alex Example');
+    const sam = contact('c-sam', 'FA001', 'Sam Sample');
+    await contacts.putAll([alex, sam]);
+    tables.upserts = 0;
+    tables.refuseUpsert = 3;
+    const changed = [{ ...alex, phone: '01202 000001' }, { ...sam, odsCode: 'Y90001' }, contact('c-new', 'FA001', 'New Person'), contact('c-new2', 'Y90001', 'Another New')];
+    const error = await contacts.putAll(changed).then(() => undefined, (reason: unknown) => reason);
+    expect(error).to.be.instanceOf(DirectoryWriteError).with.property('message').that.includes('the contacts were not changed');
+    expect(await contacts.forOrganisation('FA001')).to.have.deep.members([alex, sam]);
+    expect(await contacts.forOrganisation('Y90001')).to.deep.equal([]);
+    expect(await contacts.get('c-sam')).to.deep.equal(sam);
+    expect(await contacts.get('c-new')).to.equal(undefined);
+    expect(await contacts.get('c-new2')).to.equal(undefined);
+  });
+
+  it('when a contact is put again under another organisation, it moves: listed there only, and found by id there', async () => {
+    const { contacts } = await openAzureDirectory(new AzureTables(await azurite(), uniqueName()));
+    const alex = contact('c-alex', 'FA001', 'Alex Example');
+    await contacts.putAll([alex]);
+    const moved = { ...alex, odsCode: 'Y90001' };
+    await contacts.putAll([moved]);
+    expect(await contacts.forOrganisation('FA001')).to.deep.equal([]);
+    expect(await contacts.forOrganisation('Y90001')).to.deep.equal([moved]);
+    expect(await contacts.get('c-alex')).to.deep.equal(moved);
+    expect(await contacts.remove('c-alex')).to.equal(true);
+    expect(await contacts.forOrganisation('Y90001')).to.deep.equal([]);
+    expect(await contacts.get('c-alex')).to.equal(undefined);
   });
 });

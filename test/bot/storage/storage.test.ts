@@ -7,6 +7,7 @@ import { Low, Memory } from 'lowdb';
 import type { Adapter } from 'lowdb';
 import { LowdbStorage, openLowdbStorage } from '../../../bot/storage/lowdbStorage.js';
 import type { StoredItems } from '../../../bot/storage/lowdbStorage.js';
+import { StoreFileError } from '../../../bot/storage/lowdbDocument.js';
 import { storageConformanceSuite } from './storageConformance.js';
 import { AzureBotState } from '../../../bot/storage/azure/botState.js';
 import { azurite, uniqueName } from '../../support/azurite.js';
@@ -159,7 +160,8 @@ describe('LowdbStorage on a JSON file', () => {
       (reason: unknown) => reason,
     );
 
-    expect(error).to.be.instanceOf(TypeError);
+    expect(error).to.be.instanceOf(StoreFileError);
+    expect(readFileSync(filePath, 'utf-8')).to.equal('["not", "a", "map"]');
   });
 });
 

@@ -4,6 +4,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { memoryTraining, openLowdbTraining, randomSessionId, type LowdbTraining } from '../../../bot/storage/lowdbTraining.js';
+import { AzureTables } from '../../../bot/storage/azure/tables.js';
+import { openAzureTraining } from '../../../bot/storage/azure/training.js';
+import { azurite, uniqueName } from '../../support/azurite.js';
 import { StoreFileError } from '../../../bot/storage/lowdbDocument.js';
 import type { NewSession, TrainingRepository, TrainingSession } from '../../../dialogs/trainingSessions.js';
 import { placesLeft, waitingPosition } from '../../../dialogs/trainingSessions.js';
@@ -47,16 +50,18 @@ async function announced(store: TrainingRepository, changes: Partial<NewSession>
   return done;
 }
 
-function contract(name: string, open: () => Promise<{ store: LowdbTraining; reopen?: () => Promise<LowdbTraining>; done?: () => Promise<void> }>): void {
+type Store = TrainingRepository & { flush?(): Promise<void> };
+
+function contract(name: string, open: () => Promise<{ store: Store; reopen?: () => Promise<LowdbTraining>; done?: () => Promise<void> }>): void {
   describe(name, () => {
-    let store: LowdbTraining;
+    let store: Store;
     let reopen: (() => Promise<LowdbTraining>) | undefined;
     let done: (() => Promise<void>) | undefined;
     beforeEach(async () => {
       ({ store, reopen, done } = await open());
     });
     afterEach(async () => {
-      await store.flush();
+      await store.flush?.();
       await done?.();
     });
 
@@ -206,6 +211,85 @@ describe('bot/storage: training sessions and bookings', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'smartcard-training-'));
     const file = path.join(dir, 'training.json');
     return { store: await openLowdbTraining(file), reopen: () => openLowdbTraining(file), done: () => rm(dir, { recursive: true, force: true }) };
+  });
+
+  contract('on Azure Table storage (Azurite)', async () => ({ store: await openAzureTraining(new AzureTables(await azurite(), uniqueName())) }));
+
+  describe('two instances on one Azure Table store', () => {
+    /** Two repository objects on the same tables, each with its own connection, as two bot processes have. */
+    async function twoInstances(newId?: () => string): Promise<[TrainingRepository, TrainingRepository]> {
+      const [connection, prefix] = [await azurite(), uniqueName()];
+      return [await openAzureTraining(new AzureTables(connection, prefix), newId), await openAzureTraining(new AzureTables(connection, prefix), newId)];
+    }
+
+    it('50 people booking 10 places at once, half through each instance: exactly 10 booked, 40 waiting, nobody twice', async () => {
+      const [a, b] = await twoInstances();
+      const session = await announced(a, { capacity: 10 });
+      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? a : b).book(session.id, person(i + 1), now)));
+      expect(results.filter((r) => r.kind === 'booked')).to.have.length(10);
+      expect(results.filter((r) => r.kind === 'waiting')).to.have.length(40);
+      const positions = results.flatMap((r) => (r.kind === 'waiting' ? [r.position] : []));
+      expect([...positions].sort((x, y) => x - y)).to.deep.equal(Array.from({ length: 40 }, (_, i) => i + 1));
+      const [seenByA, seenByB] = [await a.get(session.id), await b.get(session.id)];
+      expect(seenByA).to.deep.equal(seenByB);
+      expect(seenByA?.bookings.filter((x) => x.status === 'booked')).to.have.length(10);
+      expect(new Set(seenByA?.bookings.map((x) => x.userId)).size).to.equal(50);
+      expect(seenByA?.version).to.equal(session.version + 50);
+    });
+
+    it('places given up on both instances at once go to the first on the waiting list, each exactly once', async () => {
+      const [a, b] = await twoInstances();
+      const session = await announced(a, { capacity: 10 });
+      for (let n = 1; n <= 50; n++) await (n % 2 === 0 ? a : b).book(session.id, person(n), now);
+      // Booked: 1-10; waiting in order: 11-50. Five give up their places (one of them on both instances at once)
+      // and three leave the end of the waiting list.
+      const leaving: [TrainingRepository, string][] = [
+        [a, 'user-1'], [b, 'user-1'], [b, 'user-2'], [a, 'user-3'], [b, 'user-4'], [a, 'user-5'], [a, 'user-48'], [b, 'user-49'], [a, 'user-50'],
+      ];
+      const results = await Promise.all(leaving.map(([store, userId]) => store.cancelBooking(session.id, userId, later)));
+      const cancelled = results.flatMap((r) => (r.kind === 'cancelled' ? [r] : []));
+      expect(cancelled).to.have.length(8);
+      expect(results.filter((r) => r.kind === 'not-booked')).to.have.length(1);
+      const promoted = cancelled.flatMap((r) => (r.promoted ? [r.promoted] : []));
+      expect(promoted.map((p) => p.booking.userId).sort()).to.deep.equal(['user-11', 'user-12', 'user-13', 'user-14', 'user-15']);
+      expect(promoted.map((p) => p.number).sort()).to.deep.equal([1, 2, 3, 4, 5]);
+      const stored = await b.get(session.id);
+      if (!stored) throw new Error('gone');
+      expect(stored.promotions).to.equal(5);
+      expect(stored.bookings.filter((x) => x.status === 'booked').map((x) => x.userId).sort()).to.deep.equal(
+        ['user-6', 'user-7', 'user-8', 'user-9', 'user-10', 'user-11', 'user-12', 'user-13', 'user-14', 'user-15'].sort(),
+      );
+      expect(stored.bookings.filter((x) => x.status === 'waiting').map((x) => x.userId)).to.deep.equal(Array.from({ length: 32 }, (_, i) => `user-${i + 16}`));
+    });
+
+    it('the same form copy sent to both instances at once makes one session', async () => {
+      const [a, b] = await twoInstances();
+      const draft = newSession();
+      const made = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? a : b).create(draft)));
+      expect(new Set(made.map((s) => s.id)).size).to.equal(1);
+      expect(await a.list({ draft: draft.draft })).to.have.length(1);
+      expect(await b.list({})).to.deep.equal([made[0]]);
+    });
+
+    it('a new id is drawn again when another instance has taken it', async () => {
+      const ids = ['TS-AAAAAA', 'TS-AAAAAA', 'TS-BBBBBB'];
+      const [a, b] = await twoInstances(() => ids.shift() ?? 'TS-CCCCCC');
+      expect((await a.create(newSession())).id).to.equal('TS-AAAAAA');
+      expect((await b.create(newSession())).id).to.equal('TS-BBBBBB');
+      expect((await a.list({})).map((s) => s.id)).to.deep.equal(['TS-AAAAAA', 'TS-BBBBBB']);
+    });
+
+    it('a change made on one instance from an out-of-date copy is refused, not lost', async () => {
+      const [a, b] = await twoInstances();
+      const session = await announced(a);
+      const [first, second] = await Promise.all([
+        a.update(session.id, session.version, (s) => ({ ...s, note: 'Bring your card' })),
+        b.update(session.id, session.version, (s) => ({ ...s, note: 'Room 2' })),
+      ]);
+      expect([first, second].filter((r) => r === 'conflict')).to.have.length(1);
+      const kept = [first, second].find((r) => typeof r !== 'string');
+      expect(await b.get(session.id)).to.deep.equal(kept);
+    });
   });
 
   it('ids use no look-alike characters (no 0, O, 1 or I)', () => {
