@@ -32,14 +32,18 @@ export class AnswerRenderer {
   render(article: Article, context: AnswerContext): RenderedAnswer {
     const area = context.workplace?.area ?? context.namedArea;
     const parts = article.regional ?? {};
-    const known = area !== undefined && parts[area] !== undefined;
-    const regional = known
-      ? [{ area: areaTitle(area), text: this.fill(parts[area] ?? '', context) }]
-      : areaOptions.flatMap((o) => (parts[o.value] ? [{ area: o.title, text: this.fill(parts[o.value] ?? '', context) }] : []));
+    // A reader whose area is known gets that area's part or none: another area's rules (and team) are not theirs.
+    const own = area === undefined ? undefined : parts[area];
+    const regional =
+      area === undefined
+        ? areaOptions.flatMap((o) => (parts[o.value] ? [{ area: o.title, text: this.fill(parts[o.value] ?? '', context) }] : []))
+        : own === undefined
+          ? []
+          : [{ area: areaTitle(area), text: this.fill(own, context) }];
     return {
       text: this.fill(article.answer, context),
       regional,
-      areaUnknown: !known && regional.length > 0,
+      areaUnknown: area === undefined && regional.length > 0,
       sourceLine: this.sourceLine(article),
     };
   }

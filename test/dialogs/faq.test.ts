@@ -144,6 +144,17 @@ describe('answering questions (FAQ)', () => {
       expect(text).not.to.include('0300 5610429');
       expect(text).not.to.include('Tell me where I work');
     });
+
+    it('when a Dorset pharmacy user asks what only Hampshire has a part for, they are not given the Hampshire team', async () => {
+      await chat.say('set my workplace');
+      await chat.say('pharmacy');
+      await chat.say('dorset');
+      const text = readAll(await chat.say('how do I get SCR access'));
+      expect(chat.lastOutcome?.id).to.equal('scr-access');
+      expect(text).to.include('Ask your RA team to add the SCR role for your pharmacy: NHS Dorset Smartcard Support Team (01202 541604)');
+      expect(text).not.to.include('0300 5610429');
+      expect(text).not.to.include('Hampshire or Isle of Wight');
+    });
   });
 
   it('when a user presses "Ask a question", they get examples and the common questions as buttons', async () => {
