@@ -71,3 +71,11 @@ function lowdbBackend(config: Config, clock: Clock): Backend {
     mailOutbox: () => openMailOutbox(file('outbox.json'), clock),
   };
 }
+
+/** The shared store cannot be reached or used at start-up: the account, what was tried and what the service said, never the key. */
+export class StorageUnavailableError extends Error {
+  override name = 'StorageUnavailableError';
+  constructor(what: string, account: string, said: string) {
+    super(`Azure Storage account ${account} could not open ${what} (${said}). Check AZURE_STORAGE_CONNECTION_STRING and that the account is reachable from here.`);
+  }
+}

@@ -14,7 +14,7 @@ import { openAzureRequests } from '../../bot/storage/azure/requests.js';
 import { AzureTables } from '../../bot/storage/azure/tables.js';
 import { AesGcmCipher } from '../../bot/requests/fieldCipher.js';
 import { azurite, uniqueName } from '../support/azurite.js';
-import { listeningUrl, startBot, stopBot } from '../support/botProcess.js';
+import { exited, listeningUrl, startBot, stopBot } from '../support/botProcess.js';
 import { startConnector, type ConnectorStandIn } from '../support/connector.js';
 import { activity, post, replyText } from '../support/http.js';
 
@@ -164,3 +164,24 @@ describe('two bot processes on one Azure Storage account (Azurite)', function ()
   });
 });
 
+
+describe('a bot process on an Azure Storage account it cannot reach', () => {
+  it('refuses to start, naming the account and what to check, and never prints the key', async function () {
+    this.timeout(60_000);
+    const cwd = mkdtempSync(path.join(os.tmpdir(), 'sa-noazure-'));
+    try {
+      // Nothing listens on port 9 of this machine.
+      const closed =
+        'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=c2VjcmV0LWtleS1ub3QtcmVhbA==;' +
+        'BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;';
+      const result = await exited(startBot({ PORT: '0', DATA_DIR: cwd, STORAGE: 'azure', AZURE_STORAGE_CONNECTION_STRING: closed, REQUEST_KEY: randomBytes(32).toString('base64') }, cwd));
+      expect(result.code).to.equal(2);
+      expect(result.stderr).to.include('Smartcard Assistant cannot start.');
+      expect(result.stderr).to.include('Azure Storage account devstoreaccount1 could not open');
+      expect(result.stderr).to.include('Check AZURE_STORAGE_CONNECTION_STRING');
+      expect(result.stderr).not.to.include('c2VjcmV0LWtleS1ub3QtcmVhbA');
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,9 +1,9 @@
 import type { Config, StorageConfig } from '../../config.js';
 import type { Clock } from '../../../dialogs/ports.js';
 import { requestCipher } from '../../requests/requestStore.js';
-import type { Backend } from '../backend.js';
+import { StorageUnavailableError, type Backend } from '../backend.js';
 import { AzureBotState } from './botState.js';
-import { AzureTables } from './tables.js';
+import { AzureTables, accountOf, serviceSaid } from './tables.js';
 import { openAzureQuestionLog } from './questionLog.js';
 import { openAzureDirectory } from './directory.js';
 import { openAzureRequests } from './requests.js';
@@ -19,7 +19,14 @@ export function azureBackend(config: Config, storage: Extract<StorageConfig, { k
   const tables = new AzureTables(storage.connectionString, storage.tablePrefix);
   return {
     shared: true,
-    botState: () => Promise.resolve(new AzureBotState(storage.connectionString, storage.container)),
+    botState: async () => {
+      const state = new AzureBotState(storage.connectionString, storage.container);
+      // The container is made on first use: at start-up, so a wrong account or key is reported now, not in a turn.
+      await state.read(['startup-check']).catch((error: unknown) => {
+        throw new StorageUnavailableError(`blob container ${storage.container}`, accountOf(storage.connectionString), serviceSaid(error));
+      });
+      return state;
+    },
     questionLog: () => openAzureQuestionLog(tables, config.questionLogDays, () => clock.now()),
     directory: () => openAzureDirectory(tables),
     requests: async () => {

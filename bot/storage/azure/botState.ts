@@ -11,7 +11,8 @@ export class AzureBotState implements Storage {
   private readonly blobs: BlobsStorage;
 
   constructor(connectionString: string, container: string) {
-    this.blobs = new BlobsStorage(connectionString, container);
+    // A turn has about 15 seconds before Teams gives up on it: a few quick retries, not the SDK's 30-odd seconds.
+    this.blobs = new BlobsStorage(connectionString, container, { storagePipelineOptions: { retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2000, tryTimeoutInMs: 10_000 } } });
   }
 
   async read(keys: string[]): Promise<StoreItems> {

@@ -1,4 +1,5 @@
 import { RestError, TableClient, type TableEntity, type TableEntityResult } from '@azure/data-tables';
+import { StorageUnavailableError } from '../backend.js';
 
 /**
  * Azure Table storage for the app's repositories when several instances share one store (`STORAGE=azure`).
@@ -33,10 +34,22 @@ export class AzureTables {
     const client = TableClient.fromConnectionString(this.connectionString, tableName, {
       // Azurite on loopback speaks http; a real account's connection string says https.
       allowInsecureConnection: this.connectionString.includes('http://'),
+      // A turn has about 15 seconds before Teams gives up on it: a few quick retries, not the SDK's default backoff.
+      retryOptions: { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 2000 },
     });
-    await client.createTable();
+    try {
+      await client.createTable();
+    } catch (error) {
+      throw new StorageUnavailableError(`table ${tableName}`, accountOf(this.connectionString), serviceSaid(error));
+    }
     return client;
   }
+}
+
+/** The account name in a connection string, safe to show. */
+export function accountOf(connectionString: string): string {
+  if (connectionString.trim() === 'UseDevelopmentStorage=true') return 'devstoreaccount1 (Azurite)';
+  return /(?:^|;)AccountName=([^;]+)/.exec(connectionString)?.[1] ?? '(unnamed)';
 }
 
 /** Status codes the table service answers with when another writer won: the caller reads again and retries. */
@@ -171,3 +184,9 @@ export function odataString(text: string): string {
 }
 
 export type { TableClient, TableEntityResult };
+
+/** What the service said, in one line, for a start-up message. */
+export function serviceSaid(error: unknown): string {
+  if (error instanceof RestError) return `${error.statusCode ?? error.code ?? 'no answer'}: ${error.message.split('\n')[0]}`;
+  return error instanceof Error ? error.message : String(error);
+}
