@@ -1,5 +1,7 @@
 import {
+  ActivityTypes,
   CardFactory,
+  type Activity,
   TeamsActivityHandler,
   type FileConsentCardResponse,
   type MessagingExtensionQuery,
@@ -98,10 +100,27 @@ export class AssistantBot extends TeamsActivityHandler {
     };
   }
 
+  /**
+   * The turn's messages go out only once its state is saved, so "Thanks, I'll remember where you work" is never seen
+   * when saving it then fails: they are dropped, and the turn-error handler apologises instead.
+   */
   override async run(context: TurnContext): Promise<void> {
-    await super.run(context);
-    await this.deps.conversationState.saveChanges(context);
-    await this.deps.userState.saveChanges(context);
+    const held: Partial<Activity>[] = [];
+    let holding = true;
+    context.onSendActivities(async (_context, activities, next) => {
+      if (!holding || activities.some((a) => a.type !== ActivityTypes.Message)) return next();
+      held.push(...activities);
+      context.responded = true;
+      return activities.map(() => ({ id: '' }));
+    });
+    try {
+      await super.run(context);
+      await this.deps.conversationState.saveChanges(context);
+      await this.deps.userState.saveChanges(context);
+    } finally {
+      holding = false;
+    }
+    if (held.length > 0) await context.sendActivities(held);
   }
 
   private async welcomeOnce(context: TurnContext): Promise<void> {

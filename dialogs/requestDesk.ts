@@ -112,8 +112,12 @@ export class RequestDesk {
       await context.sendActivity(mine ? 'Nothing is assigned to you that is still open.' : 'No open requests for your team.');
       return;
     }
+    // A request whose card is not in its team's desk channel (Teams was down when it was filed) is marked, so it is not missed.
+    const hasDesk = new Map(await Promise.all(teams.map(async (t) => [t, t !== null && (await this.deps.desks.get(t)) !== undefined] as const)));
     const lines = open.slice(0, 20).map(
-      (r) => `- ${r.urgent ? '**URGENT** ' : ''}**${r.reference}** ${r.formTitle}: ${statusTitles[r.status]}${r.assignee ? ` (${r.assignee.name})` : ''}, sent ${shortDate(r.createdAt)}`,
+      (r) =>
+        `- ${r.urgent ? '**URGENT** ' : ''}**${r.reference}** ${r.formTitle}: ${statusTitles[r.status]}${r.assignee ? ` (${r.assignee.name})` : ''}, sent ${shortDate(r.createdAt)}` +
+        (!r.deskCard && hasDesk.get(r.teamId) ? ` (**not in the desk channel**: say **show ${r.reference}** to work on it)` : ''),
     );
     const more = open.length > 20 ? `\n\n...and ${open.length - 20} more.` : '';
     await context.sendActivity(`${mine ? 'Assigned to you' : 'Open requests for your team'}, urgent first:\n\n${lines.join('\n')}${more}\n\nSay **show RA-000123** (with its reference) to see one and act on it.`);

@@ -1,9 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { writeFile, mkdir } from 'node:fs/promises';
+import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { AesGcmCipher, SealError, type FieldCipher } from './fieldCipher.js';
+import { DataFolderError, StoreFileError } from '../storage/lowdbDocument.js';
 
 /** Refuses to seal: production without REQUEST_KEY, where forms with identity-document numbers are refused. */
 class NoKeyCipher implements FieldCipher {
@@ -25,11 +25,40 @@ export async function requestCipher(config: Config): Promise<{ cipher: FieldCiph
   return key ? { cipher: new AesGcmCipher(key), canSeal: true } : { cipher: new NoKeyCipher(), canSeal: false };
 }
 
+/**
+ * The development key in DATA_DIR, made once. It is written whole (a temporary file linked into place, which fails when
+ * another process made one first) and checked when read: the fields it sealed cannot be read without it.
+ */
 async function developmentKey(dataDir: string): Promise<Buffer> {
   const file = path.join(dataDir, 'request-key.dev');
-  if (existsSync(file)) return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
-  await mkdir(dataDir, { recursive: true });
+  const advice = 'Without it the identity-document numbers already stored cannot be read: restore it from a backup, or move it aside to make a new key.';
+  try {
+    const key = Buffer.from((await readFile(file, 'utf8')).trim(), 'base64');
+    if (key.length !== 32) throw new StoreFileError(file, 'it is not a 32-byte key written in base64', advice);
+    return key;
+  } catch (error) {
+    if (error instanceof StoreFileError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT') throw new StoreFileError(file, `it cannot be read (${code ?? (error as Error).message})`, advice);
+  }
   const key = randomBytes(32);
-  await writeFile(file, key.toString('base64'), { mode: 0o600, flag: 'wx' });
-  return key;
+  const temp = path.join(dataDir, `.request-key.dev.${process.pid}.tmp`);
+  let made: boolean;
+  try {
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(temp, key.toString('base64'), { mode: 0o600 });
+    made = await link(temp, file).then(
+      () => true,
+      (error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+        throw error;
+      },
+    );
+  } catch (error) {
+    throw new DataFolderError(dataDir, `the development key cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  } finally {
+    await rm(temp, { force: true });
+  }
+  // Another process made the key first: use that one.
+  return made ? key : developmentKey(dataDir);
 }

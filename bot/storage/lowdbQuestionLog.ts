@@ -58,10 +58,11 @@ function empty(): QuestionLogData {
   return { unanswered: [], feedback: [] };
 }
 
-// Files from before a list existed get it empty.
+// Files from before a list existed get it empty; a list that is something else is not a question log.
 function withLists(data: QuestionLogData): QuestionLogData {
   data.unanswered ??= [];
   data.feedback ??= [];
+  if (!Array.isArray(data.unanswered) || !Array.isArray(data.feedback)) throw new Error('it is not a question log: "unanswered" and "feedback" must be lists');
   return data;
 }
 

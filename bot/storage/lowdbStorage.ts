@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { Storage, StoreItem, StoreItems } from 'botbuilder';
 import { Low } from 'lowdb';
-import { JSONFile } from 'lowdb/node';
+import { openStoreFile, type StoreFileOptions } from './lowdbDocument.js';
 
 /** One bot-state item as persisted: a JSON object whose eTag was issued by the store. */
 export interface StoredItem {
@@ -115,7 +113,7 @@ export class LowdbStorage implements Storage {
         const batch = this.#waiting;
         this.#waiting = [];
         try {
-          // JSONFile serialises the data when called, so changes made during the write wait for the next one.
+          // The adapter serialises the data when called, so changes made during the write wait for the next one.
           await this.#db.write();
         } catch (error: unknown) {
           // Every change since the last good write is undone, newest first, so memory is what the file holds.
@@ -134,14 +132,21 @@ export class LowdbStorage implements Storage {
 }
 
 /**
- * Opens (creating its directory if needed) the JSON file at `filePath` and returns a store over it.
- * Uses `JSONFile` directly: `JSONFilePreset` silently swaps in an in-memory adapter when NODE_ENV=test.
+ * Opens (creating its directory if needed) the JSON file at `filePath` and returns a store over it. Writes are atomic
+ * with rolling backups, and a file that cannot be read or is not bot state stops it with a StoreFileError naming the
+ * backup to restore (see openStoreFile): it is never replaced by an empty store.
  */
-export async function openLowdbStorage(filePath: string): Promise<LowdbStorage> {
-  await mkdir(dirname(filePath), { recursive: true });
-  const db = new Low<StoredItems>(new JSONFile<StoredItems>(filePath), {});
-  await db.read();
-  return new LowdbStorage(db);
+export async function openLowdbStorage(filePath: string, options: StoreFileOptions = {}): Promise<LowdbStorage> {
+  const { adapter, data } = await openStoreFile<StoredItems>(filePath, checkedItems, options);
+  return new LowdbStorage(new Low<StoredItems>(adapter, data ?? {}));
+}
+
+// Each item is an object (it carries its eTag): anything else was not written by this store.
+function checkedItems(data: StoredItems): StoredItems {
+  for (const [key, item] of Object.entries(data)) {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new Error(`it is not bot state: its "${key.slice(0, 60)}" is not an item`);
+  }
+  return data;
 }
 
 // Own properties only, so keys like "constructor" or "toString" are not found on Object.prototype.
