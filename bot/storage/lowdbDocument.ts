@@ -231,16 +231,32 @@ async function storeFileError<T>(adapter: JsonStoreFile<T>, check: (data: T) => 
   );
 }
 
+/** A change applied in memory and waiting for the write that makes it durable. */
+interface Waiter {
+  readonly done: () => void;
+  readonly fail: (error: unknown) => void;
+}
+
 /**
- * One lowdb JSON document that app repositories share the habits of: operations run one at a time (lowdb
- * rewrites the whole file), a failed write leaves memory as the file is, and a change made on disk by
- * another process (the command-line importer) is read before the next operation, so it is never overwritten.
+ * One lowdb JSON document that app repositories share the habits of: operations run one at a time, a failed write
+ * leaves memory as the file is, and a change made on disk by another process (the command-line importer) is read
+ * before the next operation, so it is never overwritten.
+ * Writes are grouped: lowdb rewrites the whole file, so changes made while a write is under way are applied in memory
+ * in order and go to the file together in the next write, each resolving only once that write is done. A failed write
+ * fails every change not yet in the file, and memory is read back from the file. Reads wait until what came before
+ * them is in the file, so nobody is shown a change that may yet be refused.
  */
 export class LowdbDocument<T> {
   #tail: Promise<unknown> = Promise.resolve();
   #generation = 0;
   /** A failed write could not be undone by reading the file back: the next operation must read it first. */
   #stale = false;
+  /** Changes applied in memory that no write has started on yet. */
+  #pending: Waiter[] = [];
+  /** The write loop, while one runs; it ends once every applied change is in the file (or refused). */
+  #writing: Promise<void> | undefined;
+  /** Reading the file back after a failed write; nothing may change memory until it is done. */
+  #recovering: Promise<void> | undefined;
 
   private readonly db: Low<T>;
 
@@ -273,36 +289,73 @@ export class LowdbDocument<T> {
     return this.#generation;
   }
 
-  /** Runs `look` over the current data, after queued changes. */
+  /** Runs `look` over the current data, once the changes queued before it are in the file. */
   read<R>(look: (data: T) => R): Promise<R> {
     return this.#enqueue(async () => {
+      await this.#quiet();
       await this.reloadIfChanged();
       return look(this.db.data);
     });
   }
 
   /**
-   * Applies `mutate` and writes the file; when the write fails the data is read back from the file and the error is
-   * thrown. `mutate` must throw before it changes anything, if it throws at all.
+   * Applies `mutate` and resolves with its result once a write has put it in the file; when that write fails the data
+   * is read back from the file and the error is thrown. `mutate` must throw before it changes anything, if at all.
    */
   change<R>(mutate: (data: T) => R): Promise<R> {
-    return this.#enqueue(async () => {
-      await this.reloadIfChanged();
-      const result = mutate(this.db.data);
-      this.#generation++;
-      try {
-        await this.db.write();
-      } catch (error) {
-        await this.load().catch(() => (this.#stale = true));
-        throw error;
-      }
-      return result;
+    return new Promise<R>((resolve, reject) => {
+      this.#enqueue(async () => {
+        // Nothing of ours waiting for the file: a change made on disk by another process can be read in safely.
+        if (!this.#writing && this.#pending.length === 0) await this.reloadIfChanged();
+        while (this.#recovering) await this.#recovering;
+        // From here to the push nothing is awaited, so a failed write cannot read the file back in between.
+        const result = mutate(this.db.data);
+        this.#generation++;
+        this.#pending.push({ done: () => resolve(result), fail: reject });
+        this.#writing ??= this.#writeLoop();
+      }).catch(reject);
     });
   }
 
-  /** Resolves when every queued operation has finished. */
+  /** Resolves when every queued operation has finished and every change is in the file (or refused). */
   async flush(): Promise<void> {
     await this.#tail.catch(() => undefined);
+    await this.#quiet();
+  }
+
+  /** Until every change applied so far is in the file or refused. */
+  async #quiet(): Promise<void> {
+    while (this.#writing) await this.#writing;
+  }
+
+  async #writeLoop(): Promise<void> {
+    // Started from inside a queued operation: let it finish first, so changes queued behind it join this write.
+    await Promise.resolve();
+    try {
+      while (this.#pending.length > 0) {
+        const batch = this.#pending.splice(0);
+        try {
+          // Changed on disk by another process (the importer) since it was read: never written over; read it in instead.
+          if (this.file?.stamp !== undefined && (await this.file.stampOnDisk()) !== this.file.stamp) {
+            throw new Error(`${this.file.file} was changed by another process while changes were waiting to be written`);
+          }
+          await this.db.write();
+        } catch (error) {
+          // Memory holds changes that are not in the file, this batch's and any applied since: all are refused.
+          const refused = [...batch, ...this.#pending.splice(0)];
+          this.#recovering = this.load().catch(() => {
+            this.#stale = true;
+          });
+          await this.#recovering;
+          this.#recovering = undefined;
+          for (const waiter of refused) waiter.fail(error);
+          continue;
+        }
+        for (const waiter of batch) waiter.done();
+      }
+    } finally {
+      this.#writing = undefined;
+    }
   }
 
   // Nothing written yet reads as the initial data, so a failed first write cannot leave its change in memory.
