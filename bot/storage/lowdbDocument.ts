@@ -2,6 +2,7 @@ import { copyFile, mkdir, open, readFile, rename, rm, stat, utimes, writeFile } 
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { Low, type Adapter } from 'lowdb';
+import { GroupCommit } from './groupCommit.js';
 
 /** A store file that cannot be used as it is; the file is left exactly as it was. */
 export class StoreFileError extends Error {
@@ -231,12 +232,6 @@ async function storeFileError<T>(adapter: JsonStoreFile<T>, check: (data: T) => 
   );
 }
 
-/** A change applied in memory and waiting for the write that makes it durable. */
-interface Waiter {
-  readonly done: () => void;
-  readonly fail: (error: unknown) => void;
-}
-
 /**
  * One lowdb JSON document that app repositories share the habits of: operations run one at a time, a failed write
  * leaves memory as the file is, and a change made on disk by another process (the command-line importer) is read
@@ -251,10 +246,17 @@ export class LowdbDocument<T> {
   #generation = 0;
   /** A failed write could not be undone by reading the file back: the next operation must read it first. */
   #stale = false;
-  /** Changes applied in memory that no write has started on yet. */
-  #pending: Waiter[] = [];
-  /** The write loop, while one runs; it ends once every applied change is in the file (or refused). */
-  #writing: Promise<void> | undefined;
+  readonly #commits = new GroupCommit<undefined>(
+    () => this.#write(),
+    async () => {
+      // Memory holds changes that are not in the file: read it back, and let nothing change memory meanwhile.
+      this.#recovering = this.load().catch(() => {
+        this.#stale = true;
+      });
+      await this.#recovering;
+      this.#recovering = undefined;
+    },
+  );
   /** Reading the file back after a failed write; nothing may change memory until it is done. */
   #recovering: Promise<void> | undefined;
 
@@ -292,7 +294,7 @@ export class LowdbDocument<T> {
   /** Runs `look` over the current data, once the changes queued before it are in the file. */
   read<R>(look: (data: T) => R): Promise<R> {
     return this.#enqueue(async () => {
-      await this.#quiet();
+      await this.#commits.idle();
       await this.reloadIfChanged();
       return look(this.db.data);
     });
@@ -306,13 +308,12 @@ export class LowdbDocument<T> {
     return new Promise<R>((resolve, reject) => {
       this.#enqueue(async () => {
         // Nothing of ours waiting for the file: a change made on disk by another process can be read in safely.
-        if (!this.#writing && this.#pending.length === 0) await this.reloadIfChanged();
+        if (!this.#commits.busy) await this.reloadIfChanged();
         while (this.#recovering) await this.#recovering;
-        // From here to the push nothing is awaited, so a failed write cannot read the file back in between.
+        // From here to `add` nothing is awaited, so a failed write cannot read the file back in between.
         const result = mutate(this.db.data);
         this.#generation++;
-        this.#pending.push({ done: () => resolve(result), fail: reject });
-        this.#writing ??= this.#writeLoop();
+        this.#commits.add(undefined).then(() => resolve(result), reject);
       }).catch(reject);
     });
   }
@@ -320,42 +321,15 @@ export class LowdbDocument<T> {
   /** Resolves when every queued operation has finished and every change is in the file (or refused). */
   async flush(): Promise<void> {
     await this.#tail.catch(() => undefined);
-    await this.#quiet();
+    await this.#commits.idle();
   }
 
-  /** Until every change applied so far is in the file or refused. */
-  async #quiet(): Promise<void> {
-    while (this.#writing) await this.#writing;
-  }
-
-  async #writeLoop(): Promise<void> {
-    // Started from inside a queued operation: let it finish first, so changes queued behind it join this write.
-    await Promise.resolve();
-    try {
-      while (this.#pending.length > 0) {
-        const batch = this.#pending.splice(0);
-        try {
-          // Changed on disk by another process (the importer) since it was read: never written over; read it in instead.
-          if (this.file?.stamp !== undefined && (await this.file.stampOnDisk()) !== this.file.stamp) {
-            throw new Error(`${this.file.file} was changed by another process while changes were waiting to be written`);
-          }
-          await this.db.write();
-        } catch (error) {
-          // Memory holds changes that are not in the file, this batch's and any applied since: all are refused.
-          const refused = [...batch, ...this.#pending.splice(0)];
-          this.#recovering = this.load().catch(() => {
-            this.#stale = true;
-          });
-          await this.#recovering;
-          this.#recovering = undefined;
-          for (const waiter of refused) waiter.fail(error);
-          continue;
-        }
-        for (const waiter of batch) waiter.done();
-      }
-    } finally {
-      this.#writing = undefined;
+  // Changed on disk by another process (the importer) since it was read: never written over; read it in instead.
+  async #write(): Promise<void> {
+    if (this.file?.stamp !== undefined && (await this.file.stampOnDisk()) !== this.file.stamp) {
+      throw new Error(`${this.file.file} was changed by another process while changes were waiting to be written`);
     }
+    await this.db.write();
   }
 
   // Nothing written yet reads as the initial data, so a failed first write cannot leave its change in memory.

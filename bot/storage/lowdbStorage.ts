@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Storage, StoreItem, StoreItems } from 'botbuilder';
 import { Low } from 'lowdb';
+import { GroupCommit } from './groupCommit.js';
 import { openStoreFile, type StoreFileOptions } from './lowdbDocument.js';
 
 /** One bot-state item as persisted: a JSON object whose eTag was issued by the store. */
@@ -14,13 +15,6 @@ export type StoredItems = Record<string, StoredItem>;
 
 type Change = readonly [key: string, item: StoredItem | undefined];
 
-/** A caller waiting for its change to reach the file, with what the change replaced (to undo it). */
-interface Waiter {
-  readonly undo: readonly Change[];
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
-}
-
 /**
  * botbuilder `Storage` over one lowdb document: MemoryStorage's copy and eTag rules, made durable. Changes apply to
  * memory in call order, and every change waiting while a write is in flight goes to the file in the next single
@@ -30,9 +24,13 @@ interface Waiter {
  */
 export class LowdbStorage implements Storage {
   readonly #db: Low<StoredItems>;
-  /** Changes applied to memory since the last write started, and their callers. */
-  #waiting: Waiter[] = [];
-  #writing: Promise<void> | undefined;
+  /** Each change waits for the file with what it replaced: a failed write undoes them, newest first. */
+  readonly #commits = new GroupCommit<readonly Change[]>(
+    () => this.#db.write(),
+    (refused) => {
+      for (const undo of [...refused].reverse()) applyChanges(this.#db.data, undo);
+    },
+  );
 
   constructor(db: Low<StoredItems>) {
     const data: unknown = db.data;
@@ -89,8 +87,8 @@ export class LowdbStorage implements Storage {
   }
 
   /** Resolves once every change made so far has reached the adapter (or failed to). */
-  async flush(): Promise<void> {
-    while (this.#writing) await this.#writing;
+  flush(): Promise<void> {
+    return this.#commits.idle();
   }
 
   // Applies to memory now; resolves when a write holding the change has finished.
@@ -101,33 +99,7 @@ export class LowdbStorage implements Storage {
     const data = this.#db.data;
     const undo = changes.map(([key]): Change => [key, ownItem(data, key)]).reverse();
     applyChanges(data, changes);
-    return new Promise<void>((resolve, reject) => {
-      this.#waiting.push({ undo, resolve, reject });
-      this.#writing ??= this.#writeLoop();
-    });
-  }
-
-  async #writeLoop(): Promise<void> {
-    try {
-      while (this.#waiting.length > 0) {
-        const batch = this.#waiting;
-        this.#waiting = [];
-        try {
-          // The adapter serialises the data when called, so changes made during the write wait for the next one.
-          await this.#db.write();
-        } catch (error: unknown) {
-          // Every change since the last good write is undone, newest first, so memory is what the file holds.
-          const refused = [...batch, ...this.#waiting];
-          this.#waiting = [];
-          for (const waiter of [...refused].reverse()) applyChanges(this.#db.data, waiter.undo);
-          for (const waiter of refused) waiter.reject(error);
-          continue;
-        }
-        for (const waiter of batch) waiter.resolve();
-      }
-    } finally {
-      this.#writing = undefined;
-    }
+    return this.#commits.add(undo);
   }
 }
 
