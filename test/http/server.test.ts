@@ -52,6 +52,37 @@ describe('HTTP server', () => {
       });
     }
 
+    // Found by the fuzz run (test/fuzz): the conversation, channelId and serviceUrl cases were a 500; without a sender
+    // id, a turn that needs one ("my requests") failed with the apology.
+    const missing: [string, Record<string, unknown>][] = [
+      ['no conversation', { conversation: undefined }],
+      ['a conversation that is not an object', { conversation: 0 }],
+      ['a conversation without an id', { conversation: { conversationType: 'personal' } }],
+      ['no channelId', { channelId: undefined }],
+      ['a channelId that is not a string', { channelId: 0 }],
+      ['no sender', { from: undefined }],
+      ['a sender without an id', { from: { name: 'Test User' } }],
+      ['a serviceUrl that is not a string', { serviceUrl: 42, deliveryMode: undefined }],
+    ];
+    for (const [what, fields] of missing) {
+      it(`when the activity has ${what}, it answers 400, not 500, and keeps serving`, async () => {
+        const response = await post(url, JSON.stringify(activity({ type: 'message', text: 'help', ...fields })));
+        expect(response.status).to.equal(400);
+        expect((await post(url, activity({ type: 'message', text: 'help' }))).status).to.equal(200);
+      });
+    }
+
+    it('when the activity is nested 10,000 levels deep where a reply copies it (its locale), it answers 400, not 500', async () => {
+      const deep = '['.repeat(10_000) + ']'.repeat(10_000);
+      const body = JSON.stringify(activity({ type: 'message', text: 'help', locale: 'DEEP' })).replace('"DEEP"', deep);
+      const response = await post(url, body);
+      expect(response.status).to.equal(400);
+      expect(JSON.stringify(response.body)).to.include('nested more than 64 levels deep');
+      // Nesting a card really sends is accepted.
+      const shallow = await post(url, activity({ type: 'message', value: { verb: 'menu.open', command: 'help', extra: { a: { b: { c: [[[1]]] } } } } }));
+      expect(replyText(shallow.body)).to.include('What I can do');
+    });
+
     it('when the body is over 256 KB, it answers 413 and keeps serving', async () => {
       const huge = JSON.stringify(activity({ type: 'message', text: 'x'.repeat(300 * 1024) }));
       expect((await post(url, huge)).status).to.equal(413);
