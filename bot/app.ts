@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import {
   CloudAdapter,
-  ConfigurationBotFrameworkAuthentication,
   ConversationState,
   TeamsInfo,
   UserState,
@@ -20,6 +19,7 @@ import { ConfigError, type Config } from './config.js';
 import { loadKnowledge } from './knowledgeFiles.js';
 import { createLogger } from './logger.js';
 import { appVersion, projectRoot } from './paths.js';
+import { ReusedClientsAuthentication } from './connectorClients.js';
 import { createServer } from './server.js';
 import { openBackend } from './storage/backend.js';
 import { AnswerRenderer } from '../knowledge/answers.js';
@@ -139,7 +139,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     return { id: tree.id, title: tree.title, triggers: tree.triggers, dialog, startsFrom: (words: string) => dialog.answeredBy(words) };
   });
   const adapter = new CloudAdapter(
-    new ConfigurationBotFrameworkAuthentication({
+    new ReusedClientsAuthentication({
       MicrosoftAppId: config.auth.appId,
       MicrosoftAppPassword: config.auth.appPassword,
       MicrosoftAppType: config.auth.appType,

@@ -206,7 +206,8 @@ export class FindContactDialog extends Dialog<FindContactOptions> {
           intro.push("I'll remember this as your organisation and use it in my answers. Say **change my organisation** to change it, or **forget me** to clear it.");
         }
         if (lookup.live) intro.push('This organisation was not in my directory, so I fetched it from the ODS service.');
-        const editable = await this.deps.contactBook.mayEdit(dc.context.activity.from?.aadObjectId, organisation.code);
+        // The organisation just looked up: reading it again to check rights cost a store read every turn.
+        const editable = this.deps.contactBook.mayEdit(dc.context.activity.from?.aadObjectId, organisation);
         await sendCard(dc.context, organisationCard(this.deps, organisation, contacts, team, { focus: state.focus, intro, editable, remembered }));
         return dc.endDialog();
       }

@@ -23,6 +23,9 @@ export interface RenderedAnswer {
 
 /** Fills articles' contact placeholders and picks regional parts, from the RA team file and configuration. */
 export class AnswerRenderer {
+  /** Each article's source line, made on first use: it depends only on the article, and dates are slow to format. */
+  readonly #sourceLines = new WeakMap<Article, string>();
+
   constructor(
     private readonly teams: RaTeamDirectory,
     private readonly emails: ReadonlyMap<string, string>,
@@ -50,9 +53,13 @@ export class AnswerRenderer {
 
   /** "From <page> and <page>, reviewed <date>." */
   sourceLine(article: Article): string {
+    const known = this.#sourceLines.get(article);
+    if (known !== undefined) return known;
     const titles = article.sources.map((ref) => (typeof ref === 'string' ? this.sources.title(ref) : ref.title));
     const list = titles.length <= 1 ? titles.join('') : `${titles.slice(0, -1).join(', ')} and ${titles.at(-1) ?? ''}`;
-    return `From ${list}, reviewed ${longDay(article.reviewed)}.`;
+    const line = `From ${list}, reviewed ${longDay(article.reviewed)}.`;
+    this.#sourceLines.set(article, line);
+    return line;
   }
 
   /** One team's phone, with its email when configured. */

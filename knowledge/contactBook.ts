@@ -24,9 +24,9 @@ export interface ContactBookDeps {
 export class ContactBook {
   constructor(private readonly deps: ContactBookDeps) {}
 
-  /** Whether this person may change the contacts of this organisation. */
-  async mayEdit(editor: string | undefined, code: string): Promise<boolean> {
-    return (await this.rights(editor, code)) === 'allowed';
+  /** Whether this person may change the contacts of this organisation (one the caller has just read). */
+  mayEdit(editor: string | undefined, organisation: Organisation): boolean {
+    return this.allowed(editor, organisation);
   }
 
   /** The same question, with why not. */

@@ -52,9 +52,15 @@ export class KnowledgeBase {
   readonly articles: readonly Article[];
   private readonly byId: ReadonlyMap<string, Article>;
   private readonly normaliser: Normaliser;
-  private readonly vectors: ReadonlyMap<string, { readonly weights: ReadonlyMap<string, number>; readonly norm: number }>;
-  /** Each article's questions (title and variants) as term sets, for recognising a question asked word for word. */
-  private readonly questions: ReadonlyMap<string, readonly ReadonlySet<string>[]>;
+  /** Each article's vector length, and where its questions (title and variants) start in `questionMasses`, by position in `articles`. */
+  private readonly shapes: readonly { readonly norm: number; readonly questions: { readonly from: number; readonly to: number } }[];
+  /** Every article question's sum of squared term weights, articles' questions one after another. */
+  private readonly questionMasses: readonly number[];
+  /**
+   * For each term, the articles whose vector has it (with its weight) and the article questions that say it: a search
+   * visits only what shares a term with the question, instead of every term of every article and question.
+   */
+  private readonly postings: ReadonlyMap<string, Postings>;
   private readonly idf: ReadonlyMap<string, number>;
   private readonly unknownWeight: number;
   private readonly spelling: Fuse<string>;
@@ -89,20 +95,41 @@ export class KnowledgeBase {
       add([article.answer, ...Object.values(article.regional ?? {})].join(' '), 0.25);
       strength.set(article.id, counts);
     }
-    this.questions = questions;
     const df = new Map<string, number>();
     for (const counts of strength.values()) for (const t of counts.keys()) df.set(t, (df.get(t) ?? 0) + 1);
     this.idf = new Map([...df].map(([t, n]) => [t, Math.log(1 + articles.length / n)]));
     // A word the knowledge base has never seen weighs like a typical word, so it lowers the confidence of any match.
     const sorted = [...this.idf.values()].sort((a, b) => a - b);
     this.unknownWeight = sorted[Math.floor(sorted.length / 2)] ?? 1;
-    this.vectors = new Map(
+    const weight = (t: string) => this.idf.get(t) ?? 0;
+    const vectors = new Map(
       [...strength].map(([id, counts]) => {
         const weights = new Map([...counts].map(([t, n]) => [t, (n >= 1 ? 1 + Math.log(n) : n) * (this.idf.get(t) ?? 0)]));
         const norm = Math.sqrt([...weights.values()].reduce((sum, w) => sum + w * w, 0)) || 1;
         return [id, { weights, norm }] as const;
       }),
     );
+    const postings = new Map<string, Postings>();
+    const postingsOf = (t: string): Postings => {
+      const known = postings.get(t);
+      if (known) return known;
+      const made: Postings = { articles: [], questions: [] };
+      postings.set(t, made);
+      return made;
+    };
+    const questionMasses: number[] = [];
+    this.shapes = articles.map((article, a) => {
+      const vector = vectors.get(article.id);
+      for (const [t, w] of vector?.weights ?? []) postingsOf(t).articles.push({ article: a, weight: w });
+      const from = questionMasses.length;
+      for (const set of questions.get(article.id) ?? []) {
+        set.forEach((t) => postingsOf(t).questions.push(questionMasses.length));
+        questionMasses.push([...set].reduce((sum, t) => sum + weight(t) ** 2, 0));
+      }
+      return { norm: vector?.norm ?? 1, questions: { from, to: questionMasses.length } };
+    });
+    this.questionMasses = questionMasses;
+    this.postings = postings;
     this.spelling = new Fuse([...df.keys()].filter((t) => t.length >= 5), { includeScore: true, threshold: 0.25, ignoreLocation: true });
   }
 
@@ -168,30 +195,38 @@ export class KnowledgeBase {
     if (terms.length === 0) return [];
     const weight = (t: string) => this.idf.get(t) ?? 0;
     const queryNorm = Math.sqrt(terms.reduce((sum, t) => sum + weight(t) ** 2, 0) + unknownCount * this.unknownWeight ** 2);
-    const hits: Hit[] = [];
-    for (const article of this.articles) {
-      const vector = this.vectors.get(article.id);
-      if (!vector) continue;
-      let dot = 0;
-      for (const t of terms) dot += weight(t) * (vector.weights.get(t) ?? 0);
-      if (dot === 0) continue;
-      const centroid = dot / (queryNorm * vector.norm);
-      // A question asked (nearly) word for word as one of the article's own is that article, however broad it is.
-      const verbatim = Math.max(0, ...(this.questions.get(article.id) ?? []).map((q) => setCosine(terms, q, weight, queryNorm)));
-      hits.push({ article, confidence: round(verbatim >= 0.9 ? Math.max(centroid, verbatim) : centroid) });
+    // Dot products with each article's vector, and the weight each article question shares with the question.
+    const dots = new Float64Array(this.articles.length);
+    const shared = new Float64Array(this.questionMasses.length);
+    for (const t of terms) {
+      const w = weight(t);
+      const found = this.postings.get(t);
+      if (!found) continue;
+      for (const p of found.articles) dots[p.article] = (dots[p.article] ?? 0) + w * p.weight;
+      for (const q of found.questions) shared[q] = (shared[q] ?? 0) + w ** 2;
     }
+    const hits: Hit[] = [];
+    this.articles.forEach((article, a) => {
+      const dot = dots[a] ?? 0;
+      const shape = this.shapes[a];
+      if (dot === 0 || !shape) return;
+      const centroid = dot / (queryNorm * shape.norm);
+      // A question asked (nearly) word for word as one of the article's own is that article, however broad it is.
+      let verbatim = 0;
+      for (let q = shape.questions.from; q < shape.questions.to; q++) {
+        const mass = this.questionMasses[q] ?? 0;
+        if (mass > 0) verbatim = Math.max(verbatim, (shared[q] ?? 0) / (queryNorm * Math.sqrt(mass)));
+      }
+      hits.push({ article, confidence: round(verbatim >= 0.9 ? Math.max(centroid, verbatim) : centroid) });
+    });
     return hits.sort((a, b) => b.confidence - a.confidence || a.article.id.localeCompare(b.article.id));
   }
 }
 
-
-/** IDF-weighted cosine between a question's terms and one stored question's term set. */
-function setCosine(terms: readonly string[], question: ReadonlySet<string>, weight: (t: string) => number, queryNorm: number): number {
-  let shared = 0;
-  let mass = 0;
-  for (const t of question) mass += weight(t) ** 2;
-  for (const t of terms) if (question.has(t)) shared += weight(t) ** 2;
-  return mass === 0 ? 0 : shared / (queryNorm * Math.sqrt(mass));
+/** Where one term occurs: in which articles' vectors (and how strongly), and in which of their questions (by place in `questionMasses`). */
+interface Postings {
+  readonly articles: { readonly article: number; readonly weight: number }[];
+  readonly questions: number[];
 }
 
 function round(n: number): number {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { longDay } from './londonTime.js';
 
 const sourceSchema = z.object({
   id: z.string().min(1),
@@ -13,9 +14,12 @@ export type Source = z.infer<typeof sourceSchema>;
 /** The pages every answer is traced to. */
 export class SourceCatalogue {
   private readonly byId: ReadonlyMap<string, Source>;
+  /** Each source's line, made once: formatting the date on every card showed in the turn profile. */
+  private readonly lines: ReadonlyMap<string, string>;
 
   constructor(sources: readonly Source[]) {
     this.byId = new Map(sources.map((s) => [s.id, s]));
+    this.lines = new Map([...this.byId.values()].map((s) => [s.id, `From ${s.title}, reviewed ${longDay(s.reviewed)}.`]));
   }
 
   /** Every page's title, for the about card. */
@@ -36,15 +40,9 @@ export class SourceCatalogue {
 
   /** "From <page>, reviewed <date>." for the foot of a card. */
   sourceLine(id: string): string {
-    const source = this.byId.get(id);
-    if (!source) throw new Error(`unknown source ${id}`);
-    const reviewed = new Date(`${source.reviewed}T00:00:00Z`).toLocaleDateString('en-GB', {
-      day: 'numeric',
-      month: 'long',
-      year: 'numeric',
-      timeZone: 'UTC',
-    });
-    return `From ${source.title}, reviewed ${reviewed}.`;
+    const line = this.lines.get(id);
+    if (line === undefined) throw new Error(`unknown source ${id}`);
+    return line;
   }
 }
 
