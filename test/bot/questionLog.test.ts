@@ -86,6 +86,26 @@ describe('AzureQuestionLog shared by two instances', () => {
     for await (const _ of table.listEntities()) stored++;
     expect(stored).to.equal(1);
   });
+
+  it('when questions come all day, old entries are looked for at most once an hour, not with every question', async () => {
+    const tables = new AzureTables(await azurite(), uniqueName());
+    let clock = new Date('2026-11-21T09:00:00Z');
+    const log = await openAzureQuestionLog(tables, 180, () => clock);
+    const table = await tables.table('questionlog');
+    let queries = 0;
+    const list = table.listEntities.bind(table);
+    table.listEntities = ((options) => {
+      queries++;
+      return list(options);
+    }) as typeof table.listEntities;
+    for (let minute = 0; minute < 120; minute += 10) {
+      clock = new Date(Date.parse('2026-11-21T09:00:00Z') + minute * 60_000);
+      await log.recordUnanswered({ question: `question at ${minute}`, at: clock.toISOString() });
+    }
+    // Both kinds at 09:00 and again at 10:00.
+    expect(queries).to.equal(4);
+    expect((await log.report()).length).to.equal(12);
+  });
 });
 
 describe('LowdbQuestionLog on a file', () => {

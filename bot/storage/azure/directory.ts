@@ -3,6 +3,7 @@ import { odata, RestError, type TableEntity } from '@azure/data-tables';
 import { OrganisationIndex } from '../../../knowledge/organisationIndex.js';
 import type { Contact, ContactRepository, Organisation, OrganisationRepository } from '../../../knowledge/organisations.js';
 import {
+  conflictPause,
   decodeJson,
   isConflict,
   isNotFound,
@@ -240,7 +241,10 @@ export class AzureOrganisations implements OrganisationRepository {
           ? (await this.client.updateEntity(next, 'Replace', { etag: current.etag })).etag
           : (await this.client.createEntity(next)).etag;
       } catch (error) {
-        if ((isConflict(error) || isNotFound(error)) && attempt < 50) continue;
+        if ((isConflict(error) || isNotFound(error)) && attempt < 50) {
+          await conflictPause(attempt);
+          continue;
+        }
         this.recheck = true;
         throw error;
       }

@@ -6,12 +6,20 @@ import { isNotFound, listRecords, odataString, recordEntity, tableKey, type Azur
 /**
  * Unanswered questions and answer feedback on Azure Table storage, kept for `retentionDays`. Every entry is its own
  * record (partition `unanswered` or `feedback`, keyed by its time), so instances only ever add records and cannot
- * overwrite each other; older entries are deleted as new ones come, as the lowdb log prunes on every write.
+ * overwrite each other. Older entries are deleted as new ones come, as the lowdb log prunes on every write, but at
+ * most once an hour per instance: the report leaves them out anyway, and a search for them on every entry would be
+ * two queries more for each question asked.
  */
+
+/** How often, by the clock, an instance looks for entries past the retention period as new ones are written. */
+const pruneEveryMs = 3_600_000;
 
 type Kind = 'unanswered' | 'feedback';
 
 export class AzureQuestionLog implements QuestionLog {
+  /** When this instance last deleted what was past the retention period (clock milliseconds). */
+  private prunedAt: number | undefined;
+
   constructor(
     private readonly client: TableClient,
     private readonly retentionDays: number,
@@ -35,7 +43,12 @@ export class AzureQuestionLog implements QuestionLog {
   // Pruned first: if that fails the entry is not written and the caller hears of it, rather than half a change.
   private async record(kind: Kind, entry: UnansweredQuestion | AnswerFeedback): Promise<void> {
     const cutoff = this.cutoff();
-    await this.prune(cutoff);
+    const now = this.now().getTime();
+    // Never pruned here, an hour since, or the clock went back: prune now.
+    if (this.prunedAt === undefined || now - this.prunedAt >= pruneEveryMs || now < this.prunedAt) {
+      await this.prune(cutoff);
+      this.prunedAt = now;
+    }
     // Already past the retention period: the lowdb log would drop it on the same write.
     if (entry.at < cutoff) return;
     await this.client.createEntity(recordEntity(kind, `${tableKey(entry.at)}_${randomUUID()}`, entry, { at: entry.at }));

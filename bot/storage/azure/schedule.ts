@@ -1,6 +1,7 @@
 import type { ScheduledJob, ScheduleRepository } from '../../../dialogs/outreach.js';
 import { byDue, prunable, refusedAsPruned, waitingJob } from '../lowdbSchedule.js';
 import {
+  conflictPause,
   isConflict,
   isNotFound,
   listRecords,
@@ -51,7 +52,10 @@ export class AzureSchedule implements ScheduleRepository {
         else await this.client.createEntity(entity);
         return true;
       } catch (error) {
-        if ((isConflict(error) || isNotFound(error)) && attempt < 50) continue;
+        if ((isConflict(error) || isNotFound(error)) && attempt < 50) {
+          await conflictPause(attempt);
+          continue;
+        }
         throw error;
       }
     }
@@ -81,8 +85,20 @@ export class AzureSchedule implements ScheduleRepository {
 
   async cancelWaiting(idPrefix: string, at: string): Promise<number> {
     const found = await this.waitingRecords(idPrefix);
-    // Each one ETag-checked: a job that another instance ran meanwhile is not counted as cancelled.
-    const cancelled = await Promise.all(found.map((r) => this.finish(r.value.id, 'cancelled', at)));
+    // Each one written at the ETag it was listed at (no second read), so a job another instance ran or changed
+    // meanwhile is decided again on the record as it is now, and one already run is not counted as cancelled.
+    const cancelled = await Promise.all(
+      found.map(async ({ value: job, rowKey, etag }) => {
+        const finished: ScheduledJob = { ...job, state: 'cancelled', doneAt: at };
+        try {
+          await this.client.updateEntity(recordEntity(jobs, rowKey, finished, indexed(finished)), 'Replace', { etag });
+          return true;
+        } catch (error) {
+          if (isConflict(error) || isNotFound(error)) return this.finish(job.id, 'cancelled', at);
+          throw error;
+        }
+      }),
+    );
     return cancelled.filter(Boolean).length;
   }
 
@@ -121,7 +137,7 @@ export class AzureSchedule implements ScheduleRepository {
     return (await readRecord<ScheduledJob>(this.client, jobs, tableKey(id)))?.value;
   }
 
-  private async waitingRecords(idPrefix: string): Promise<{ value: ScheduledJob; etag: string }[]> {
+  private async waitingRecords(idPrefix: string): Promise<{ value: ScheduledJob; rowKey: string; etag: string }[]> {
     const range = rowKeyRange(idPrefix);
     const found = await listRecords<ScheduledJob>(this.client, range ? `${waitingFilter()} and ${range}` : waitingFilter());
     return found.filter((r) => r.value.state === 'waiting' && r.value.id.startsWith(idPrefix));

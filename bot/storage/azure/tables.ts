@@ -172,10 +172,22 @@ export async function mutateRecord<T, R>(
       return decision.result;
     } catch (error) {
       // 404 on delete or update: another instance deleted it first; read again.
-      if ((isConflict(error) || isNotFound(error)) && attempt < attempts) continue;
+      if ((isConflict(error) || isNotFound(error)) && attempt < attempts) {
+        await conflictPause(attempt);
+        continue;
+      }
       throw error;
     }
   }
+}
+
+/**
+ * The pause before trying again after losing a write to another writer: random, so writers that collided do not
+ * collide again in step, and longer after each loss (to 200 ms), so a hot record is not read and written in a storm.
+ */
+export function conflictPause(attempt: number): Promise<void> {
+  const ms = Math.random() * Math.min(200, 5 * 2 ** attempt);
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** An OData string literal (quotes doubled), for filters built from keys. */

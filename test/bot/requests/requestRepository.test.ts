@@ -188,6 +188,28 @@ describe('requests on Azure Table storage shared by two instances', () => {
     expect((await a.file(draft())).reference).to.equal('RA-000001');
     expect(await a.get('counter')).to.equal(undefined);
   });
+
+  it('when 150 people on one instance send at once, one request too large among them, the rest get 149 consecutive references in a few writes, not a round of conflicts each', async () => {
+    const { tables, a, b } = await twoInstances();
+    const client = await tables.table('requests');
+    let transactions = 0;
+    const submit = client.submitTransaction.bind(client);
+    client.submitTransaction = (actions) => {
+      transactions++;
+      return submit(actions);
+    };
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 150 }, (_, i) => a.file(draft({ fields: { what: i === 70 ? 'x'.repeat(1_000_000) : `case ${i}`, passportNumber: `P${i}` } }))),
+    );
+    const refused = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
+    expect(refused).to.have.length(1);
+    expect(refused[0]).to.be.instanceOf(RecordTooLargeError);
+    const filed = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+    expect(filed.map((r) => r.reference).sort()).to.deep.equal(Array.from({ length: 149 }, (_, i) => `RA-${String(i + 1).padStart(6, '0')}`));
+    expect(transactions).to.be.at.most(4);
+    for (const request of filed.filter((_, i) => i % 30 === 0)) expect((await b.get(request.reference))?.fields).to.deep.equal(request.fields);
+    expect((await b.file(draft())).reference).to.equal('RA-000150');
+  });
 });
 
 describe('requests on disk', () => {
