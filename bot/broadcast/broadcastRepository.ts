@@ -1,5 +1,5 @@
 import type { Activity, ConversationReference } from 'botbuilder';
-import type { BroadcastReport, BroadcastRequest, DeliveryState } from '../../dialogs/outreach.js';
+import { deliveryStates, type BroadcastReport, type BroadcastRequest, type DeliveryState } from '../../dialogs/outreach.js';
 
 /** One delivery handed to the worker: marked `sending` in the store until its outcome is recorded. */
 export interface Claim {
@@ -70,4 +70,28 @@ export interface BroadcastRepository {
   setReportCard(id: string, card: { readonly activityId?: string | undefined; readonly state: ReportCard['state'] }): Promise<void>;
   /** Forgets the recipients and message of broadcasts finished before `before` (their counts stay); how many. */
   prune(before: string): Promise<number>;
+}
+
+/** Zero of every delivery state. */
+export function emptyCounts(): Record<DeliveryState, number> {
+  return Object.fromEntries(deliveryStates.map((s) => [s, 0])) as Record<DeliveryState, number>;
+}
+
+/** A broadcast's report from what a store keeps about it and its delivery counts: one shape for every store. */
+export function reportFrom(
+  broadcast: Pick<BroadcastReport, 'id' | 'title' | 'createdAt' | 'cancelledAt' | 'finishedAt'> & { readonly author?: BroadcastRequest['author'] },
+  counts: Record<DeliveryState, number>,
+): BroadcastReport {
+  return {
+    id: broadcast.id,
+    title: broadcast.title,
+    createdAt: broadcast.createdAt,
+    authorId: broadcast.author?.userId,
+    authorAadObjectId: broadcast.author?.aadObjectId,
+    total: Object.values(counts).reduce((a, b) => a + b, 0),
+    counts,
+    finished: broadcast.finishedAt !== undefined,
+    cancelledAt: broadcast.cancelledAt,
+    finishedAt: broadcast.finishedAt,
+  };
 }

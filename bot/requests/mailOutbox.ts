@@ -79,6 +79,12 @@ export interface MailOutboxStore {
 }
 
 /** A sent or given-up mail finished before `at` (ISO), when it may be pruned. */
+/** A mail as it enters an outbox: pending, due at once. */
+export function queuedMail(mail: NewMail, id: string, now: Date): OutboxMail {
+  const at = now.toISOString();
+  return { id, reference: mail.reference, to: mail.to, subject: mail.subject, body: mail.body, state: 'pending', attempts: 0, nextAttemptAt: at, createdAt: at };
+}
+
 export function finishedBefore(mail: OutboxMail, at: string): boolean {
   return mail.state !== 'pending' && (mail.finishedAt ?? mail.createdAt) < at;
 }
@@ -103,18 +109,7 @@ export class MailOutbox implements MailOutboxStore {
 
   /** Adds a mail, due at once; resolves with it once it is written. */
   enqueue(mail: NewMail): Promise<OutboxMail> {
-    const now = this.clock.now().toISOString();
-    const queued: OutboxMail = {
-      id: this.newId(),
-      reference: mail.reference,
-      to: mail.to,
-      subject: mail.subject,
-      body: mail.body,
-      state: 'pending',
-      attempts: 0,
-      nextAttemptAt: now,
-      createdAt: now,
-    };
+    const queued = queuedMail(mail, this.newId(), this.clock.now());
     return this.document.change((data) => {
       data.mails.push(queued);
       return queued;

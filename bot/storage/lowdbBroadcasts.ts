@@ -1,6 +1,6 @@
 import type { Activity, ConversationReference } from 'botbuilder';
-import { deliveryStates, type BroadcastReport, type BroadcastRequest, type DeliveryState } from '../../dialogs/outreach.js';
-import type { BroadcastRepository, Claim, Outcome, ReportCard } from '../broadcast/broadcastRepository.js';
+import { type BroadcastReport, type BroadcastRequest, type DeliveryState } from '../../dialogs/outreach.js';
+import { emptyCounts, reportFrom, type BroadcastRepository, type Claim, type Outcome, type ReportCard } from '../broadcast/broadcastRepository.js';
 import { define, LowdbDocument } from './lowdbDocument.js';
 
 /** A broadcast as stored: the message once, not once per recipient. */
@@ -254,7 +254,7 @@ function firstN<T>(items: readonly T[], keep: (item: T) => boolean, n: number): 
 }
 
 function countsOf(deliveries: readonly StoredDelivery[]): Record<DeliveryState, number> {
-  const counts = Object.fromEntries(deliveryStates.map((s) => [s, 0])) as Record<DeliveryState, number>;
+  const counts = emptyCounts();
   for (const d of deliveries) counts[d.state]++;
   return counts;
 }
@@ -271,19 +271,7 @@ function finishIfDone(data: BroadcastsData, id: string, at: string): boolean {
 function reportOf(data: BroadcastsData, id: string): BroadcastReport | undefined {
   const broadcast = Object.hasOwn(data.broadcasts, id) ? data.broadcasts[id] : undefined;
   if (!broadcast) return undefined;
-  const counts = broadcast.counts ?? countsOf(data.deliveries[id] ?? []);
-  return {
-    id: broadcast.id,
-    title: broadcast.title,
-    createdAt: broadcast.createdAt,
-    authorId: broadcast.author?.userId,
-    authorAadObjectId: broadcast.author?.aadObjectId,
-    total: Object.values(counts).reduce((a, b) => a + b, 0),
-    counts,
-    finished: broadcast.finishedAt !== undefined,
-    cancelledAt: broadcast.cancelledAt,
-    finishedAt: broadcast.finishedAt,
-  };
+  return reportFrom(broadcast, broadcast.counts ?? countsOf(data.deliveries[id] ?? []));
 }
 
 const emptyData = (): BroadcastsData => ({ broadcasts: {}, deliveries: {} });

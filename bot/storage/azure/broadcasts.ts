@@ -1,7 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { Activity, ConversationReference } from 'botbuilder';
 import { deliveryStates, type BroadcastReport, type BroadcastRequest, type DeliveryState } from '../../../dialogs/outreach.js';
-import type { BroadcastRepository, Claim, Outcome, ReportCard } from '../../broadcast/broadcastRepository.js';
+import { emptyCounts, reportFrom, type BroadcastRepository, type Claim, type Outcome, type ReportCard } from '../../broadcast/broadcastRepository.js';
 import { isConflict, isNotFound, listRecords, mutateRecord, odataString, readRecord, recordEntity, tableKey, type AzureTables, type TableClient } from './tables.js';
 
 /**
@@ -141,7 +141,7 @@ export class AzureBroadcasts implements BroadcastRepository {
     }
     const counts = emptyCounts();
     counts.pending = deliveries.length;
-    return { queued: true, report: reportOf(header, counts) };
+    return { queued: true, report: reportFrom(header, counts) };
   }
 
   async claim(limit: number, now: string): Promise<Claim[]> {
@@ -195,7 +195,7 @@ export class AzureBroadcasts implements BroadcastRepository {
   async report(id: string): Promise<BroadcastReport | undefined> {
     const header = (await readRecord<Header>(this.headers, headerPartition, tableKey(id)))?.value;
     if (!header) return undefined;
-    return reportOf(header, header.counts ?? sum(await this.#summaries(id)));
+    return reportFrom(header, header.counts ?? sum(await this.#summaries(id)));
   }
 
   async nextDueAt(): Promise<string | undefined> {
@@ -507,29 +507,10 @@ function bucketIndexed(bucket: Bucket): Record<string, string | number | boolean
   return { ...counts, closed: bucket.cancelled === true, ...(due === undefined ? {} : { due }) };
 }
 
-function emptyCounts(): Record<DeliveryState, number> {
-  return Object.fromEntries(deliveryStates.map((s) => [s, 0])) as Record<DeliveryState, number>;
-}
-
 function sum(summaries: readonly Summary[]): Record<DeliveryState, number> {
   const counts = emptyCounts();
   for (const s of summaries) for (const state of deliveryStates) counts[state] += s.counts[state];
   return counts;
-}
-
-function reportOf(header: Header, counts: Record<DeliveryState, number>): BroadcastReport {
-  return {
-    id: header.id,
-    title: header.title,
-    createdAt: header.createdAt,
-    authorId: header.author?.userId,
-    authorAadObjectId: header.author?.aadObjectId,
-    total: Object.values(counts).reduce((a, b) => a + b, 0),
-    counts,
-    finished: header.finishedAt !== undefined,
-    cancelledAt: header.cancelledAt,
-    finishedAt: header.finishedAt,
-  };
 }
 
 function unlessConflict(error: unknown): void {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../../dialogs/ports.js';
-import { finishedBefore, type MailFailure, type MailOutboxStore, type NewMail, type OutboxMail } from '../../requests/mailOutbox.js';
+import { finishedBefore, queuedMail, type MailFailure, type MailOutboxStore, type NewMail, type OutboxMail } from '../../requests/mailOutbox.js';
 import { isConflict, isNotFound, listRecords, mutateRecord, odataString, recordEntity, tableKey, type AzureTables, type TableClient } from './tables.js';
 
 /**
@@ -54,18 +54,7 @@ export class AzureMailOutbox implements MailOutboxStore {
   }
 
   async enqueue(mail: NewMail): Promise<OutboxMail> {
-    const now = this.clock.now().toISOString();
-    const queued: OutboxMail = {
-      id: this.#newId(),
-      reference: mail.reference,
-      to: mail.to,
-      subject: mail.subject,
-      body: mail.body,
-      state: 'pending',
-      attempts: 0,
-      nextAttemptAt: now,
-      createdAt: now,
-    };
+    const queued = queuedMail(mail, this.#newId(), this.clock.now());
     const stored: Stored = { mail: queued, seq: this.#seq++ };
     await this.table.createEntity(recordEntity(partition, tableKey(queued.id), stored, indexed(stored)));
     return queued;
