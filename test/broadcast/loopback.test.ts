@@ -1,27 +1,17 @@
 import { expect } from 'chai';
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type ConversationReference } from 'botbuilder';
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
 import { Broadcaster } from '../../bot/broadcast/broadcaster.js';
 import { classifySendError } from '../../bot/broadcast/sendErrors.js';
 import { CloudNotifier } from '../../bot/proactive/cloudNotifier.js';
 import { memoryBroadcasts } from '../../bot/storage/lowdbBroadcasts.js';
 import { broadcastReportActivity } from '../../dialogs/broadcastActions.js';
 import { cardToText } from '../../cards/flatten.js';
-import { startConnector, type ConnectorStandIn } from '../support/connector.js';
+import { personalReference, startConnector, type ConnectorStandIn } from '../support/connector.js';
 import { memoryLogger } from '../support/memoryLogger.js';
 
 /** The adapter the app builds in anonymous local mode: no credentials, plain HTTP to loopback. */
 function anonymousAdapter(): CloudAdapter {
   return new CloudAdapter(new ConfigurationBotFrameworkAuthentication({}));
-}
-
-function reference(serviceUrl: string, conversationId: string): Partial<ConversationReference> {
-  return {
-    channelId: 'msteams',
-    serviceUrl,
-    conversation: { id: conversationId, conversationType: 'personal', isGroup: false, name: '' },
-    user: { id: `user-${conversationId}`, name: '' },
-    bot: { id: 'bot-1', name: 'Smartcard Assistant' },
-  };
 }
 
 async function failureOf(work: Promise<unknown>): Promise<unknown> {
@@ -43,12 +33,12 @@ describe('proactive sends over loopback HTTP (a Bot Connector stand-in)', () => 
   it("the SDK retries a 429 by itself (so a pacer would never see it), and the broadcaster's notifier sends each request exactly once", async () => {
     // Two 429s with Retry-After: 0, then success: the SDK's own policy retries at once.
     connector = await startConnector({ fail: (r) => (r.count <= 2 ? { status: 429, retryAfter: '0' } : undefined) });
-    await new CloudNotifier(anonymousAdapter(), '').send(reference(connector.url, 'conv-sdk'), { type: 'message', text: 'hello' });
+    await new CloudNotifier(anonymousAdapter(), '').send(personalReference(connector.url, 'conv-sdk'), { type: 'message', text: 'hello' });
     expect(connector.seen, 'default client: 1 request and 2 retries inside the SDK').to.equal(3);
 
     const own = await startConnector({ fail: () => ({ status: 429, retryAfter: '7' }) });
     try {
-      const error = await failureOf(new CloudNotifier(anonymousAdapter(), '', { sdkRetries: false }).send(reference(own.url, 'conv-own'), { type: 'message', text: 'hello' }));
+      const error = await failureOf(new CloudNotifier(anonymousAdapter(), '', { sdkRetries: false }).send(personalReference(own.url, 'conv-own'), { type: 'message', text: 'hello' }));
       expect(own.seen, 'no retry inside the SDK').to.equal(1);
       expect(classifySendError(error, Date.now())).to.deep.equal({ kind: 'throttled', code: 'http-429', retryAfterMs: 7000 });
     } finally {
@@ -65,7 +55,7 @@ describe('proactive sends over loopback HTTP (a Bot Connector stand-in)', () => 
     const notifier = new CloudNotifier(adapter, '', { sdkRetries: false });
     const kinds: string[] = [];
     for (const conversation of ['a', 'b', 'c']) {
-      const error = await failureOf(notifier.send(reference(connector.url, conversation), { type: 'message', text: 'hello' }));
+      const error = await failureOf(notifier.send(personalReference(connector.url, conversation), { type: 'message', text: 'hello' }));
       const failure = classifySendError(error, Date.now());
       kinds.push(`${failure.kind}:${failure.code}`);
     }
@@ -102,13 +92,13 @@ describe('proactive sends over loopback HTTP (a Bot Connector stand-in)', () => 
       renderReport: broadcastReportActivity,
       onGone: async (userId) => void gone.push(userId),
     });
-    const recipients = Array.from({ length: 20 }, (_, i) => ({ userId: `user-${i}`, reference: reference(url, `conv-${i}`) }));
+    const recipients = Array.from({ length: 20 }, (_, i) => ({ userId: `user-${i}`, reference: personalReference(url, `conv-${i}`) }));
     await broadcaster.queue({
       id: 'announce:TS-LOOP1',
       title: 'Training: Sponsor training, 5 Dec',
       activity: { type: 'message', text: 'Sponsor training on 5 December: book a place.' },
       recipients,
-      author: { userId: 'author-1', reference: reference(url, 'conv-author') },
+      author: { userId: 'author-1', reference: personalReference(url, 'conv-author') },
     });
     await broadcaster.drain();
     await broadcaster.stop();

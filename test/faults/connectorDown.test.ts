@@ -10,7 +10,7 @@ import { broadcastReportActivity } from '../../dialogs/broadcastActions.js';
 import type { Notifier } from '../../dialogs/ports.js';
 import { cardToText } from '../../cards/flatten.js';
 import { readAll } from '../support/chat.js';
-import { startConnector, type ConnectorStandIn } from '../support/connector.js';
+import { personalReference, startConnector, type ConnectorStandIn } from '../support/connector.js';
 import { seededDirectory } from '../support/directory.js';
 import { activity, post } from '../support/http.js';
 import { memoryLogger, type LogEntry } from '../support/memoryLogger.js';
@@ -114,16 +114,6 @@ describe('faults: the Bot Connector is down', () => {
   });
 
   describe('proactive sends', () => {
-    function reference(serviceUrl: string, conversationId: string): Partial<ConversationReference> {
-      return {
-        channelId: 'msteams',
-        serviceUrl,
-        conversation: { id: conversationId, conversationType: 'personal', isGroup: false, name: '' },
-        user: { id: `user-${conversationId}`, name: '' },
-        bot: { id: 'bot-1', name: 'Smartcard Assistant' },
-      };
-    }
-
     /** The notifier the app gives the broadcaster, counting sends under way so fake time moves only between them. */
     class Tracked implements Notifier {
       inFlight = 0;
@@ -170,8 +160,8 @@ describe('faults: the Bot Connector is down', () => {
         id: 'announce:TS-DOWN01',
         title: 'Training: Sponsor training, 8 Dec',
         activity: { type: 'message', text: 'Sponsor training on 8 December: book a place.' },
-        recipients: [1, 2, 3].map((n) => ({ userId: `user-${n}`, reference: reference(url, `conv-${n}`) })),
-        author: { userId: 'author', reference: reference(url, 'conv-author') },
+        recipients: [1, 2, 3].map((n) => ({ userId: `user-${n}`, reference: personalReference(url, `conv-${n}`) })),
+        author: { userId: 'author', reference: personalReference(url, 'conv-author') },
       });
       broadcaster.start();
       const finished = async () => (await store.report('announce:TS-DOWN01'))?.finished === true;

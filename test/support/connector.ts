@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ConversationReference } from 'botbuilder';
 
 /** A request the stand-in accepted (answered 2xx). */
 export interface ConnectorRequest {
@@ -151,5 +152,16 @@ export async function startConnector(options: ConnectorStandInOptions = {}): Pro
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** A personal chat with the bot, reached through the stand-in at `serviceUrl`. */
+export function personalReference(serviceUrl: string, conversationId: string): Partial<ConversationReference> {
+  return {
+    channelId: 'msteams',
+    serviceUrl,
+    conversation: { id: conversationId, conversationType: 'personal', isGroup: false, name: '' },
+    user: { id: `user-${conversationId}`, name: '' },
+    bot: { id: 'bot-1', name: 'Smartcard Assistant' },
   };
 }

@@ -1,6 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import type { Activity, ConversationReference } from 'botbuilder';
+import type { Activity } from 'botbuilder';
 import { deliveryStates, type BroadcastReport, type BroadcastRequest, type DeliveryState } from '../../../dialogs/outreach.js';
+import type { StoredDelivery } from '../lowdbBroadcasts.js';
 import { emptyCounts, reportFrom, type BroadcastRepository, type Claim, type Outcome, type ReportCard } from '../../broadcast/broadcastRepository.js';
 import { isConflict, isNotFound, listRecords, mutateRecord, odataString, readRecord, recordEntity, tableKey, type AzureTables, type TableClient } from './tables.js';
 
@@ -53,15 +54,8 @@ interface Header {
   readonly pruned?: boolean | undefined;
 }
 
-/** One recipient of one broadcast. */
-interface Delivery {
-  readonly userId: string;
-  readonly reference: Partial<ConversationReference>;
-  state: DeliveryState;
-  attempts: number;
-  nextAttemptAt: string;
-  lastError?: string | undefined;
-  sentAt?: string | undefined;
+/** One recipient of one broadcast, as lowdb keeps it, plus the claim on it. */
+interface Delivery extends StoredDelivery {
   /** Whose claim it is, and until when: set while `sending`. */
   lease?: { readonly owner: string; readonly until: string } | undefined;
 }
